@@ -1,0 +1,15 @@
+"""Engines and session factories: one place decides how Praxis talks to PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False)
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: objects stay readable after the unit of work commits, without the lazy
+    # reload that an AsyncSession cannot do implicitly.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,1 @@
+"""ORM models (``orm``) and API schemas (``schemas``)."""

@@ -1,0 +1,42 @@
+"""Every ORM model, imported here so ``Base.metadata`` is complete for Alembic and the repositories."""
+
+from praxis.backend.db.base import Base
+from praxis.backend.models.orm.deck import DeckDefinitionOrm, DeckOrm, DeckPositionDefinitionOrm
+from praxis.backend.models.orm.machine import MachineOrm, MachineStatus
+from praxis.backend.models.orm.outputs import DataType, FunctionDataOutputOrm
+from praxis.backend.models.orm.protocol import (
+    CallStatus,
+    FunctionCallLogOrm,
+    ProtocolDefinitionOrm,
+    ProtocolRunOrm,
+    RunStatus,
+)
+from praxis.backend.models.orm.resource import (
+    ResourceCategory,
+    ResourceDefinitionOrm,
+    ResourceOrm,
+    ResourceStatus,
+)
+from praxis.backend.models.orm.workcell import WorkcellOrm, WorkcellStatus
+
+__all__ = [
+    "Base",
+    "CallStatus",
+    "DataType",
+    "DeckDefinitionOrm",
+    "DeckOrm",
+    "DeckPositionDefinitionOrm",
+    "FunctionCallLogOrm",
+    "FunctionDataOutputOrm",
+    "MachineOrm",
+    "MachineStatus",
+    "ProtocolDefinitionOrm",
+    "ProtocolRunOrm",
+    "ResourceCategory",
+    "ResourceDefinitionOrm",
+    "ResourceOrm",
+    "ResourceStatus",
+    "RunStatus",
+    "WorkcellOrm",
+    "WorkcellStatus",
+]

@@ -1,0 +1,57 @@
+"""Function data outputs: what a protocol run measured or produced."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from praxis.backend.db.base import Entity, enum_column
+
+
+class DataType(enum.StrEnum):
+    NUMERIC = "numeric"
+    JSON = "json"
+    TEXT = "text"
+
+
+class FunctionDataOutputOrm(Entity):
+    __tablename__ = "function_data_output"
+    __table_args__ = (
+        # The value sits in the column its data type names; the database refuses a mismatch.
+        CheckConstraint(
+            "(data_type = 'numeric' AND numeric_value IS NOT NULL)"
+            " OR (data_type = 'json' AND json_value IS NOT NULL)"
+            " OR (data_type = 'text' AND text_value IS NOT NULL)",
+            name="value_matches_data_type",
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(255))
+    data_type: Mapped[DataType] = mapped_column(enum_column(DataType, "data_type"), default=DataType.NUMERIC)
+    numeric_value: Mapped[float | None]
+    json_value: Mapped[Any | None] = mapped_column(JSONB(none_as_null=True))
+    text_value: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(64))
+    spatial_context: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    well_name: Mapped[str | None] = mapped_column(String(16))
+    measured_at: Mapped[datetime | None]
+    # CASCADE: outputs belong to their run. SET NULL: the context objects are informative only.
+    protocol_run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("protocol_run.accession_id", ondelete="CASCADE"), index=True
+    )
+    function_call_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("function_call_log.accession_id", ondelete="SET NULL"), index=True
+    )
+    resource_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("resource.accession_id", ondelete="SET NULL"), index=True
+    )
+    machine_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("machine.accession_id", ondelete="SET NULL"), index=True
+    )
+    deck_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("deck.accession_id", ondelete="SET NULL"), index=True)

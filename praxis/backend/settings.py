@@ -1,0 +1,37 @@
+"""Runtime configuration, read from the environment (prefix ``PRAXIS_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRAXIS_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the PostgreSQL database (postgresql+asyncpg://...). "
+        "Unset: Praxis starts an embedded PostgreSQL server from its pip wheel.",
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("praxis")),
+        description="Where the embedded PostgreSQL server keeps its data directory.",
+    )
+    protocol_roots: list[Path] = Field(
+        default_factory=list,
+        description="Directories that protocol discovery may scan; a discovery path must lie under one.",
+    )
+    pool_size: int = 10
+    max_overflow: int = 20
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

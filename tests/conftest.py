@@ -1,0 +1,60 @@
+"""Fixtures for the whole suite; see TESTING_PATTERNS.md for how to use them.
+
+One event loop serves the session (pytest-asyncio ``loop_scope="session"``, set in pyproject.toml),
+so the engine's pooled connections and every test share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from tests.harness.database import (
+    TestServer,
+    clone_database,
+    drop_database,
+    ensure_non_durable,
+    prepare_template,
+    resolve_server,
+    worker_database_name,
+)
+from tests.harness.session import isolated_session
+
+
+@pytest.fixture(scope="session")
+def test_server() -> TestServer:
+    """The PostgreSQL server under test: ``TEST_DATABASE_URL`` or the embedded one."""
+    return resolve_server()
+
+
+@pytest.fixture(scope="session")
+async def session_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
+
+
+@pytest.fixture(scope="session")
+async def test_database_url(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
+    """This worker's own database, cloned from the migrated template and dropped at the end."""
+    await ensure_non_durable(test_server)
+    template = await prepare_template(test_server)
+    name = worker_database_name(worker_id)
+    url = await clone_database(test_server, template.name, name)
+    yield url
+    await drop_database(test_server, name)
+
+
+@pytest.fixture(scope="session")
+async def db_engine(test_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(test_database_url, pool_size=5, max_overflow=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose every write, commits included, is rolled back when the test ends."""
+    async with isolated_session(db_engine) as session:
+        yield session

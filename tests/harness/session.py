@@ -1,0 +1,34 @@
+"""The transaction-per-test session (SQLAlchemy's "Joining a Session into an External Transaction").
+
+The test's connection opens a transaction that is always rolled back. The session joins it with
+``join_transaction_mode="create_savepoint"``: the session's own ``commit()`` and ``rollback()`` only
+release or roll back a SAVEPOINT, so application code that commits behaves as in production while
+nothing it writes outlives the test or is ever visible to another connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+
+@asynccontextmanager
+async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        try:
+            yield session
+        finally:
+            # Whatever the test did (committed, failed mid-flush, left the session broken), the outer
+            # transaction is rolled back and the connection goes back to the pool clean.
+            await session.close()
+            if transaction.is_active:
+                await transaction.rollback()

@@ -1,0 +1,68 @@
+"""Migration gates: one head, every step up and down, and models that match the migrated schema."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from praxis.backend.db.migrations import alembic_config, run_on_engine
+from praxis.backend.models.orm import Base
+from tests.harness.database import TestServer, create_empty_database, drop_database, worker_database_name
+
+
+def revisions_base_to_head() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+@pytest.fixture
+async def empty_engine(test_server: TestServer, worker_id: str) -> AsyncIterator[AsyncEngine]:
+    """A database of its own with no schema at all, for walking the migrations."""
+    name = worker_database_name(worker_id) + "_migrations"
+    engine = create_async_engine(await create_empty_database(test_server, name), poolclass=NullPool)
+    yield engine
+    await engine.dispose()
+    await drop_database(test_server, name)
+
+
+async def current_tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+def test_single_head() -> None:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, f"several heads, merge them: {heads}"
+
+
+async def test_upgrade_and_downgrade_one_revision_at_a_time(empty_engine: AsyncEngine) -> None:
+    revisions = revisions_base_to_head()
+    assert revisions
+    for revision in revisions:
+        await run_on_engine(empty_engine, "upgrade", revision)
+        # the step back must undo enough for the step forward to apply again
+        await run_on_engine(empty_engine, "downgrade", "-1")
+        await run_on_engine(empty_engine, "upgrade", revision)
+
+    assert set(Base.metadata.tables) <= await current_tables(empty_engine)
+
+    for _ in revisions:
+        await run_on_engine(empty_engine, "downgrade", "-1")
+    assert await current_tables(empty_engine) <= {"alembic_version"}
+
+
+async def test_models_match_the_migrated_schema(db_engine: AsyncEngine) -> None:
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with db_engine.connect() as connection:
+        diff = await connection.run_sync(differences)
+    assert diff == [], f"models and migrations disagree; generate a migration: {diff}"
