@@ -7,11 +7,13 @@ so the engine's pooled connections and every test share it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from tests.builders import Builders
 from tests.harness.database import (
     TestServer,
     clone_database,
@@ -21,6 +23,7 @@ from tests.harness.database import (
     resolve_server,
     worker_database_name,
 )
+from tests.harness.queries import QueryLog, counting
 from tests.harness.session import isolated_session
 
 
@@ -58,3 +61,17 @@ async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session whose every write, commits included, is rolled back when the test ends."""
     async with isolated_session(db_engine) as session:
         yield session
+
+
+@pytest.fixture
+def repos(db_session: AsyncSession) -> Builders:
+    """Every repository, as a builder, over the test's session: ``await repos.deck.create()``."""
+    return Builders(db_session)
+
+
+@pytest.fixture
+def count_queries(db_session: AsyncSession) -> Callable[[], AbstractContextManager[QueryLog]]:
+    """``with count_queries() as queries: ...`` records the statements the test's connection sends."""
+    connection = db_session.bind
+    assert isinstance(connection, AsyncConnection)
+    return lambda: counting(connection.sync_connection)  # type: ignore[arg-type]

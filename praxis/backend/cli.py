@@ -57,7 +57,9 @@ def serve(
     if target.embedded or migrate:
         _alembic("upgrade", "head")
     typer.echo(f"Praxis on {'embedded PostgreSQL' if target.embedded else 'the configured database'}")
-    uvicorn.run(create_app(settings, database_url=target.url), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        create_app(settings, database_url=target.url), host=host or settings.host, port=port or settings.port
+    )
 
 
 @db_app.command("upgrade")

@@ -63,7 +63,7 @@ class Versioned:
     version: Mapped[int] = mapped_column(server_default="1", sort_order=99)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"eager_defaults": True, "version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 

@@ -19,7 +19,9 @@ class DeckDefinitionOrm(Versioned, Entity):
     __tablename__ = "deck_definition"
 
     name: Mapped[str] = mapped_column(String(255), unique=True)
-    fqn: Mapped[str] = mapped_column(String(500), doc="PyLabRobot deck class, e.g. pylabrobot.resources.hamilton.STARDeck")
+    fqn: Mapped[str] = mapped_column(
+        String(500), doc="PyLabRobot deck class, e.g. pylabrobot.resources.hamilton.STARDeck"
+    )
     description: Mapped[str | None] = mapped_column(Text)
     size_x_mm: Mapped[float | None]
     size_y_mm: Mapped[float | None]

@@ -27,7 +27,9 @@ class MachineOrm(Versioned, Entity):
     __tablename__ = "machine"
 
     name: Mapped[str] = mapped_column(String(255), unique=True)
-    fqn: Mapped[str] = mapped_column(String(500), doc="PyLabRobot class, e.g. pylabrobot.liquid_handling.LiquidHandler")
+    fqn: Mapped[str] = mapped_column(
+        String(500), doc="PyLabRobot class, e.g. pylabrobot.liquid_handling.LiquidHandler"
+    )
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[MachineStatus] = mapped_column(
         enum_column(MachineStatus, "status"), default=MachineStatus.AVAILABLE

@@ -5,13 +5,19 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from praxis.backend.db.base import Entity, enum_column
+
+if TYPE_CHECKING:
+    from praxis.backend.models.orm.deck import DeckOrm
+    from praxis.backend.models.orm.machine import MachineOrm
+    from praxis.backend.models.orm.protocol import FunctionCallLogOrm, ProtocolRunOrm
+    from praxis.backend.models.orm.resource import ResourceOrm
 
 
 class DataType(enum.StrEnum):
@@ -54,4 +60,12 @@ class FunctionDataOutputOrm(Entity):
     machine_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("machine.accession_id", ondelete="SET NULL"), index=True
     )
-    deck_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("deck.accession_id", ondelete="SET NULL"), index=True)
+    deck_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("deck.accession_id", ondelete="SET NULL"), index=True
+    )
+
+    protocol_run: Mapped[ProtocolRunOrm] = relationship(lazy="raise")
+    function_call: Mapped[FunctionCallLogOrm | None] = relationship(lazy="raise")
+    resource: Mapped[ResourceOrm | None] = relationship(lazy="raise")
+    machine: Mapped[MachineOrm | None] = relationship(lazy="raise")
+    deck: Mapped[DeckOrm | None] = relationship(lazy="raise")

@@ -53,7 +53,9 @@ class ProtocolRunOrm(Versioned, Entity):
     __tablename__ = "protocol_run"
 
     name: Mapped[str] = mapped_column(String(255))
-    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus, "status"), default=RunStatus.PENDING, index=True)
+    status: Mapped[RunStatus] = mapped_column(
+        enum_column(RunStatus, "status"), default=RunStatus.PENDING, index=True
+    )
     # RESTRICT: a definition with recorded runs stays, or the runs would lose what they executed.
     protocol_definition_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("protocol_definition.accession_id", ondelete="RESTRICT"), index=True

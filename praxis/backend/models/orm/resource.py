@@ -70,7 +70,9 @@ class ResourceOrm(Entity):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("resource.accession_id", ondelete="SET NULL"), index=True
     )
-    position_name: Mapped[str | None] = mapped_column(String(255), doc="slot on the parent, e.g. 'A1' or 'rails 3'")
+    position_name: Mapped[str | None] = mapped_column(
+        String(255), doc="slot on the parent, e.g. 'A1' or 'rails 3'"
+    )
 
     resource_definition: Mapped[ResourceDefinitionOrm] = relationship(lazy="raise")
     workcell: Mapped[WorkcellOrm | None] = relationship(lazy="raise")

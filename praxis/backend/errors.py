@@ -1,0 +1,46 @@
+"""The project's own exceptions: what went wrong, for which entity and field.
+
+Repositories raise them in place of driver errors, services raise them for broken rules, and the API
+turns each into one JSON shape with an HTTP status (see ``praxis.backend.api.errors``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class PraxisError(Exception):
+    code: ClassVar[str] = "error"
+
+    def __init__(
+        self, message: str, *, entity: str | None = None, field: str | None = None, value: Any = None
+    ):
+        super().__init__(message)
+        self.message = message
+        self.entity = entity
+        self.field = field
+        self.value = value
+
+
+class NotFoundError(PraxisError):
+    """The entity with that id does not exist."""
+
+    code = "not_found"
+
+
+class ConflictError(PraxisError):
+    """The change clashes with what is stored: a duplicate, a stale version, a row still in use, a rule."""
+
+    code = "conflict"
+
+
+class InvalidReferenceError(PraxisError):
+    """A ``<thing>_id`` points at nothing."""
+
+    code = "invalid_reference"
+
+
+class InvalidValueError(PraxisError):
+    """A value breaks a rule of the schema: missing where required, out of range, unknown field."""
+
+    code = "invalid_value"

@@ -1,0 +1,60 @@
+"""Async repositories, one per aggregate, and the ``Repositories`` facade bound to one session."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from praxis.backend.repositories.base import Repository
+from praxis.backend.repositories.data_output import DataOutputRepository
+from praxis.backend.repositories.deck import DeckRepository
+from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
+from praxis.backend.repositories.machine import MachineRepository
+from praxis.backend.repositories.protocol_definition import ProtocolDefinitionRepository
+from praxis.backend.repositories.protocol_run import ProtocolRunRepository
+from praxis.backend.repositories.resource import ResourceRepository
+from praxis.backend.repositories.resource_definition import ResourceDefinitionRepository
+from praxis.backend.repositories.workcell import WorkcellRepository
+
+
+class Repositories:
+    """Every repository over one session: ``repos.deck``, ``repos.workcell``, ...
+
+    The attribute names are the aggregate names of DESIGN.md; test builders mirror them exactly.
+    """
+
+    workcell: WorkcellRepository
+    machine: MachineRepository
+    resource_definition: ResourceDefinitionRepository
+    resource: ResourceRepository
+    deck_definition: DeckDefinitionRepository
+    deck: DeckRepository
+    protocol_definition: ProtocolDefinitionRepository
+    protocol_run: ProtocolRunRepository
+    data_output: DataOutputRepository
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.workcell = WorkcellRepository(session)
+        self.machine = MachineRepository(session)
+        self.resource_definition = ResourceDefinitionRepository(session)
+        self.resource = ResourceRepository(session)
+        self.deck_definition = DeckDefinitionRepository(session)
+        self.deck = DeckRepository(session)
+        self.protocol_definition = ProtocolDefinitionRepository(session)
+        self.protocol_run = ProtocolRunRepository(session)
+        self.data_output = DataOutputRepository(session)
+
+
+__all__ = [
+    "DataOutputRepository",
+    "DeckDefinitionRepository",
+    "DeckRepository",
+    "MachineRepository",
+    "ProtocolDefinitionRepository",
+    "ProtocolRunRepository",
+    "Repositories",
+    "Repository",
+    "ResourceDefinitionRepository",
+    "ResourceRepository",
+    "WorkcellRepository",
+]

@@ -1,0 +1,244 @@
+"""The generic async repository every aggregate's repository derives from.
+
+A repository holds queries for one aggregate and nothing else. It is bound to one ``AsyncSession``;
+it flushes, never commits (the unit of work, one per request or per test, owns the transaction).
+Every write runs inside a SAVEPOINT, so a constraint violation becomes one of the project's exceptions
+and leaves the session usable for the next statement.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ColumnProperty
+from sqlalchemy.sql.base import ExecutableOption
+
+from praxis.backend.db.base import Entity
+from praxis.backend.errors import ConflictError, InvalidValueError, NotFoundError
+from praxis.backend.repositories.errors import translated
+
+ModelT = TypeVar("ModelT", bound=Entity)
+
+OPERATORS = {
+    "eq": lambda column, value: column.is_(None) if value is None else column == value,
+    "ne": lambda column, value: column.is_not(None) if value is None else column != value,
+    "in": lambda column, value: column.in_(list(value)),
+    "lt": lambda column, value: column < value,
+    "lte": lambda column, value: column <= value,
+    "gt": lambda column, value: column > value,
+    "gte": lambda column, value: column >= value,
+    "contains": lambda column, value: column.icontains(value, autoescape=True),
+    "isnull": lambda column, value: column.is_(None) if value else column.is_not(None),
+}
+
+
+class Repository(Generic[ModelT]):
+    """Queries for one aggregate. Subclasses set ``model`` and add their domain queries."""
+
+    model: ClassVar[type[Entity]]
+    #: loader options for reads whose result carries children (positions, call logs)
+    eager: ClassVar[tuple[ExecutableOption, ...]] = ()
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- naming -----------------------------------------------------------------------------------
+    @property
+    def entity(self) -> str:
+        return self.model.__tablename__
+
+    @classmethod
+    def columns(cls) -> dict[str, Any]:
+        """Mapped column attributes by name: what filters, ordering and writes may name."""
+        return {
+            prop.key: getattr(cls.model, prop.key)
+            for prop in cls.model.__mapper__.iterate_properties
+            if isinstance(prop, ColumnProperty)
+        }
+
+    def _column(self, name: str) -> Any:
+        column = self.columns().get(name)
+        if column is None:
+            raise InvalidValueError(f"{self.entity} has no field {name!r}", entity=self.entity, field=name)
+        return column
+
+    # -- query building ---------------------------------------------------------------------------
+    def where(self, filters: Mapping[str, Any] | None) -> list[ColumnElement[bool]]:
+        """``field=value`` equality; ``field__op=value`` with op in eq, ne, in, lt, lte, gt, gte,
+        contains (case-insensitive substring) or isnull. A list or tuple value means ``in``."""
+        clauses: list[ColumnElement[bool]] = []
+        for key, value in (filters or {}).items():
+            name, _, op = key.partition("__")
+            op = op or ("in" if isinstance(value, list | tuple | set | frozenset) else "eq")
+            if op not in OPERATORS:
+                raise InvalidValueError(
+                    f"unknown filter operator {op!r} on {name!r}", entity=self.entity, field=key
+                )
+            clauses.append(OPERATORS[op](self._column(name), value))
+        return clauses
+
+    def order(self, order_by: str | Sequence[str] | None) -> list[Any]:
+        """``"name"`` ascending, ``"-created_at"`` descending; the id always breaks ties so pages are stable."""
+        fields = [order_by] if isinstance(order_by, str) else list(order_by or [])
+        clauses = []
+        for field in fields:
+            descending = field.startswith("-")
+            column = self._column(field.lstrip("-"))
+            clauses.append(column.desc() if descending else column.asc())
+        clauses.append(self.model.accession_id.asc())
+        return clauses
+
+    def select(self, filters: Mapping[str, Any] | None = None) -> Select[tuple[ModelT]]:
+        statement = select(self.model).where(*self.where(filters))
+        if self.eager:
+            statement = statement.options(*self.eager).execution_options(populate_existing=True)
+        return statement  # type: ignore[return-value]
+
+    # -- reads ------------------------------------------------------------------------------------
+    async def get_or_none(self, id: uuid.UUID) -> ModelT | None:
+        return (await self.session.scalars(self.select({"accession_id": id}))).one_or_none()
+
+    async def get(self, id: uuid.UUID) -> ModelT:
+        found = await self.get_or_none(id)
+        if found is None:
+            raise NotFoundError(
+                f"{self.entity} {id} not found", entity=self.entity, field="accession_id", value=id
+            )
+        return found
+
+    async def get_by(self, **filters: Any) -> ModelT | None:
+        """The first row matching ``filters`` (in id order), or None."""
+        statement = self.select(filters).order_by(*self.order(None)).limit(1)
+        return (await self.session.scalars(statement)).first()
+
+    async def list(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[ModelT]:
+        statement = self.select(filters).order_by(*self.order(order_by)).limit(limit).offset(offset)
+        return list((await self.session.scalars(statement)).all())
+
+    async def count(self, **filters: Any) -> int:
+        statement = select(func.count()).select_from(self.model).where(*self.where(filters))
+        return int(await self.session.scalar(statement) or 0)
+
+    async def exists(self, **filters: Any) -> bool:
+        statement = select(true()).select_from(self.model).where(*self.where(filters)).limit(1)
+        return bool(await self.session.scalar(statement))
+
+    # -- writes -----------------------------------------------------------------------------------
+    def new(self, **values: Any) -> ModelT:
+        """An unsaved instance, refusing names the model does not have (instead of a TypeError)."""
+        unknown = set(values) - set(self.columns()) - set(self.model.__mapper__.relationships.keys())
+        if unknown:
+            name = sorted(unknown)[0]
+            raise InvalidValueError(f"{self.entity} has no field {name!r}", entity=self.entity, field=name)
+        # Columns with no default are set to None explicitly: an attribute left unloaded would need a
+        # lazy load on first access, which an AsyncSession cannot do implicitly.
+        for column in self.model.__table__.c:
+            if column.key not in values and column.default is None and column.server_default is None:
+                values[column.key] = None
+        return self.model(**values)  # type: ignore[return-value]
+
+    async def save(self, *objects: Entity) -> None:
+        """Insert or update ``objects`` (and what cascades from them) in one SAVEPOINT."""
+        with translated(self.entity):
+            async with self.session.begin_nested():
+                self.session.add_all(objects)
+
+    async def create(self, **values: Any) -> ModelT:
+        obj = self.new(**values)
+        await self.save(obj)
+        return obj
+
+    async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> list[ModelT]:
+        """Insert every row in one ``INSERT ... SELECT FROM unnest(...) RETURNING`` statement.
+
+        One array parameter per column instead of one parameter per value: a single round trip for
+        any number of rows, never limited by the 32,767 parameters a statement may carry.
+        """
+        rows = list(rows)
+        if not rows:
+            return []
+        table = self.model.__table__
+        keys = self._insert_keys(rows)
+        arrays = {key: [row.get(key, self._default(key)) for row in rows] for key in keys}
+        for key, values in arrays.items():
+            if any(callable(v) for v in values):
+                arrays[key] = [v() if callable(v) else v for v in values]
+        unnest = (
+            func.unnest(
+                *[bindparam(f"rows_{key}", arrays[key], type_=ARRAY(table.c[key].type)) for key in keys]
+            )
+            .table_valued(*keys)
+            .render_derived(name="incoming")
+        )
+        insert_rows = insert(table).from_select(keys, select(*[unnest.c[key] for key in keys]))
+        statement = select(self.model).from_statement(insert_rows.returning(*table.c))
+        with translated(self.entity):
+            async with self.session.begin_nested():
+                result = await self.session.scalars(statement)
+                return list(result.all())  # type: ignore[arg-type]
+
+    def _insert_keys(self, rows: list[Mapping[str, Any]]) -> list[str]:
+        columns = self.model.__table__.c
+        keys: set[str] = set()
+        for row in rows:
+            keys.update(row)
+        unknown = keys - set(columns.keys())
+        if unknown:
+            name = sorted(unknown)[0]
+            raise InvalidValueError(f"{self.entity} has no field {name!r}", entity=self.entity, field=name)
+        # every column with a client-side default is sent, so each row gets its own id
+        keys.update(c.key for c in columns if c.default is not None)
+        return [c.key for c in columns if c.key in keys]
+
+    def _default(self, key: str) -> Any:
+        default = self.model.__table__.c[key].default
+        if default is None:
+            return None
+        if default.is_callable:
+            return lambda: default.arg(None)  # type: ignore[operator,union-attr]
+        return default.arg  # type: ignore[union-attr]
+
+    async def update(
+        self, id_or_obj: uuid.UUID | ModelT, *, expected_version: int | None = None, **changes: Any
+    ) -> ModelT:
+        """Apply ``changes``; with ``expected_version``, refuse (409) if the row moved on since it was read."""
+        obj = id_or_obj if isinstance(id_or_obj, Entity) else await self.get(id_or_obj)
+        for name in changes:
+            self._column(name)
+        if expected_version is not None and getattr(obj, "version", expected_version) != expected_version:
+            raise ConflictError(
+                f"{self.entity} {obj.accession_id} is at version {obj.version}, not {expected_version}; "  # type: ignore[attr-defined]
+                "reload it and try again",
+                entity=self.entity,
+                field="version",
+            )
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        await self.save(obj)
+        return obj  # type: ignore[return-value]
+
+    async def delete(self, id: uuid.UUID) -> None:
+        """Delete by id in one statement; NotFoundError if absent, ConflictError if still referenced."""
+        statement = delete(self.model).where(self.model.accession_id == id).returning(self.model.accession_id)
+        with translated(self.entity, deleting=True):
+            async with self.session.begin_nested():
+                deleted = (await self.session.execute(statement)).scalar_one_or_none()
+        if deleted is None:
+            raise NotFoundError(
+                f"{self.entity} {id} not found", entity=self.entity, field="accession_id", value=id
+            )
+        stale = self.session.identity_map.get(self.model.__mapper__.identity_key_from_primary_key((id,)))
+        if stale is not None:
+            self.session.expunge(stale)

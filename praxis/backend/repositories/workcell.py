@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from praxis.backend.models.orm import WorkcellOrm
+from praxis.backend.repositories.base import Repository
+
+
+class WorkcellRepository(Repository[WorkcellOrm]):
+    model = WorkcellOrm
+
+    async def get_by_name(self, name: str) -> WorkcellOrm | None:
+        return await self.get_by(name=name)

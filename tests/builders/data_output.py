@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from praxis.backend.db.base import Entity
+from praxis.backend.models.orm import DataType, FunctionDataOutputOrm
+from praxis.backend.repositories.data_output import DataOutputRepository
+from tests.builders.base import Builder, Parent
+
+_WELLS = [f"{row}{column}" for row in "ABCDEFGH" for column in range(1, 13)]
+
+
+class DataOutputBuilder(Builder[FunctionDataOutputOrm], DataOutputRepository):
+    """An absorbance reading by default; ``data_type=DataType.JSON`` or ``TEXT`` gets a matching value."""
+
+    parents = {
+        "protocol_run": Parent("protocol_run", fk="protocol_run_id", relationship="protocol_run"),
+        "resource": Parent("resource", fk="resource_id", relationship="resource", create=False),
+        "machine": Parent("machine", fk="machine_id", relationship="machine", create=False),
+        "deck": Parent("deck", fk="deck_id", relationship="deck", create=False),
+    }
+    _sequence = itertools.count()
+
+    def defaults(self) -> dict[str, Any]:
+        n = next(self._sequence)
+        return {"name": "absorbance_600nm", "unit": "OD", "well_name": _WELLS[n % len(_WELLS)]}
+
+    def consistent(self, values: dict[str, Any], parents: dict[str, Entity]) -> dict[str, Any]:
+        data_type = DataType(values.setdefault("data_type", DataType.NUMERIC))
+        if data_type is DataType.NUMERIC:
+            values.setdefault("numeric_value", 0.42)
+        elif data_type is DataType.JSON:
+            values.setdefault("json_value", {"reading": 0.42})
+        else:
+            values.setdefault("text_value", "clear")
+        return values

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from praxis.backend.db.base import Entity
+from praxis.backend.models.orm import DeckOrm
+from praxis.backend.repositories.deck import DeckRepository
+from tests.builders.base import Builder, Parent, unique_name
+
+
+class DeckBuilder(Builder[DeckOrm], DeckRepository):
+    """A deck of a new deck type in a new machine; its workcell is the machine's unless given."""
+
+    parents = {
+        "machine": Parent("machine", fk="parent_machine_id", relationship="parent_machine"),
+        "deck_definition": Parent("deck_definition", fk="deck_definition_id", relationship="deck_definition"),
+        "workcell": Parent("workcell", fk="workcell_id", relationship="workcell", create=False),
+    }
+
+    def defaults(self) -> dict[str, Any]:
+        return {"name": unique_name("deck")}
+
+    def consistent(self, values: dict[str, Any], parents: dict[str, Entity]) -> dict[str, Any]:
+        machine = parents.get("machine")
+        if "workcell_id" not in values and machine is not None:
+            values["workcell_id"] = machine.workcell_id  # type: ignore[attr-defined]
+        return values

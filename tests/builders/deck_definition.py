@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from praxis.backend.db.base import Entity
+from praxis.backend.models.orm import DeckDefinitionOrm
+from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
+from tests.builders.base import Builder, unique_name
+
+
+class DeckDefinitionBuilder(Builder[DeckDefinitionOrm], DeckDefinitionRepository):
+    """Deck types come with two positions unless ``positions=[...]`` (dicts or objects) says otherwise."""
+
+    def defaults(self) -> dict[str, Any]:
+        return {
+            "name": unique_name("deck-type"),
+            "fqn": "pylabrobot.resources.hamilton.STARLetDeck",
+            "size_x_mm": 1360.0,
+            "size_y_mm": 653.5,
+            "size_z_mm": 900.0,
+            "positions": [
+                {"name": "rail-1", "x_mm": 100.0, "y_mm": 63.0, "z_mm": 100.0},
+                {"name": "rail-2", "x_mm": 122.5, "y_mm": 63.0, "z_mm": 100.0},
+            ],
+        }
+
+    def consistent(self, values: dict[str, Any], parents: dict[str, Entity]) -> dict[str, Any]:
+        values["positions"] = self.positions_from(values.get("positions", []))
+        return values

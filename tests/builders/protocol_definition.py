@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from praxis.backend.models.orm import ProtocolDefinitionOrm
+from praxis.backend.repositories.protocol_definition import ProtocolDefinitionRepository
+from tests.builders.base import Builder, unique_name
+
+
+class ProtocolDefinitionBuilder(Builder[ProtocolDefinitionOrm], ProtocolDefinitionRepository):
+    def defaults(self) -> dict[str, Any]:
+        name = unique_name("protocol").replace("-", "_")
+        return {
+            "name": name,
+            "fqn": f"lab_protocols.transfers.{name}",
+            "version": "1.0.0",
+            "description": "Transfer liquid from a source plate to a destination plate.",
+            "module_name": "lab_protocols.transfers",
+            "function_name": name,
+            "parameters": [
+                {"name": "volume_ul", "type_hint": "float", "default": None, "optional": False},
+                {"name": "mix", "type_hint": "bool", "default": "False", "optional": True},
+            ],
+            "required_assets": [
+                {"name": "lh", "type_hint": "pylabrobot.liquid_handling.LiquidHandler", "optional": False}
+            ],
+        }

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from praxis.backend.models.orm import ResourceCategory, ResourceDefinitionOrm
+from praxis.backend.repositories.resource_definition import ResourceDefinitionRepository
+from tests.builders.base import Builder, unique_name
+
+
+class ResourceDefinitionBuilder(Builder[ResourceDefinitionOrm], ResourceDefinitionRepository):
+    def defaults(self) -> dict[str, Any]:
+        return {
+            "name": unique_name("resource-definition"),
+            "fqn": "pylabrobot.resources.corning_costar.Cor_96_wellplate_360ul_Fb",
+            "category": ResourceCategory.PLATE,
+            "is_consumable": True,
+            "size_x_mm": 127.76,
+            "size_y_mm": 85.48,
+            "size_z_mm": 14.2,
+            "nominal_volume_ul": 360.0,
+        }
