@@ -18,6 +18,7 @@ from tests.harness.database import (
     TestServer,
     clone_database,
     drop_database,
+    drop_orphans,
     ensure_non_durable,
     prepare_template,
     resolve_server,
@@ -42,6 +43,7 @@ async def session_loop() -> asyncio.AbstractEventLoop:
 async def test_database_url(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
     """This worker's own database, cloned from the migrated template and dropped at the end."""
     await ensure_non_durable(test_server)
+    await drop_orphans(test_server)
     template = await prepare_template(test_server)
     name = worker_database_name(worker_id)
     url = await clone_database(test_server, template.name, name)

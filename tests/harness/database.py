@@ -198,6 +198,41 @@ async def drop_database(server: TestServer, name: str) -> None:
         await _drop(connection, name)
 
 
-def worker_database_name(worker_id: str) -> str:
-    """``praxis_test_gw0`` for an xdist worker, ``praxis_test_main`` without xdist."""
-    return f"{OWNED_PREFIX}_{'main' if worker_id == 'master' else worker_id}"
+def worker_database_name(worker_id: str, pid: int | None = None) -> str:
+    """``praxis_test_gw0_4242``: the xdist worker (``main`` without xdist) and the process id.
+
+    The process id keeps two test runs on one server (a developer's and CI's, or two checkouts) from
+    dropping each other's databases; ``drop_orphans()`` clears the ones whose process has died.
+    """
+    worker = "main" if worker_id == "master" else worker_id
+    return f"{OWNED_PREFIX}_{worker}_{os.getpid() if pid is None else pid}"
+
+
+async def drop_orphans(server: TestServer) -> list[str]:
+    """Drop worker databases left by test processes of this machine that no longer exist."""
+    dropped = []
+    async with admin_connection(server) as connection:
+        rows = await connection.fetch(
+            "SELECT datname FROM pg_database WHERE datname ~ $1", f"^{OWNED_PREFIX}_(main|gw[0-9]+)_[0-9]+"
+        )
+        for row in rows:
+            name = row["datname"]
+            pid = int(name.split("_")[3])
+            if process_alive(pid):
+                continue
+            try:
+                await connection.execute(f"DROP DATABASE IF EXISTS {_owned(name)}")
+            except asyncpg.ObjectInUseError:
+                continue
+            dropped.append(name)
+    return dropped
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
