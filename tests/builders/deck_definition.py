@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import DeckDefinitionOrm
 from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
 from tests.builders.base import Builder, unique_name
@@ -24,6 +23,6 @@ class DeckDefinitionBuilder(Builder[DeckDefinitionOrm], DeckDefinitionRepository
             ],
         }
 
-    def consistent(self, values: dict[str, Any], parents: dict[str, Entity]) -> dict[str, Any]:
+    def new(self, **values: Any) -> DeckDefinitionOrm:
         values["positions"] = self.positions_from(values.get("positions", []))
-        return values
+        return super().new(**values)

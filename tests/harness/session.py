@@ -24,6 +24,9 @@ async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             expire_on_commit=False,
             autoflush=False,
         )
+        # Open the session's SAVEPOINT now rather than at its first statement, so that statement
+        # counts inside a test show only what the code under test sends.
+        await session.connection()
         try:
             yield session
         finally:

@@ -161,54 +161,17 @@ class Repository(Generic[ModelT]):
         return obj
 
     async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> list[ModelT]:
-        """Insert every row in one ``INSERT ... SELECT FROM unnest(...) RETURNING`` statement.
-
-        One array parameter per column instead of one parameter per value: a single round trip for
-        any number of rows, never limited by the 32,767 parameters a statement may carry.
-        """
+        """Insert every row in one statement (see ``bulk_insert``); the rows come back as objects."""
         rows = list(rows)
         if not rows:
             return []
-        table = self.model.__table__
-        keys = self._insert_keys(rows)
-        arrays = {key: [row.get(key, self._default(key)) for row in rows] for key in keys}
-        for key, values in arrays.items():
-            if any(callable(v) for v in values):
-                arrays[key] = [v() if callable(v) else v for v in values]
-        unnest = (
-            func.unnest(
-                *[bindparam(f"rows_{key}", arrays[key], type_=ARRAY(table.c[key].type)) for key in keys]
-            )
-            .table_valued(*keys)
-            .render_derived(name="incoming")
-        )
-        insert_rows = insert(table).from_select(keys, select(*[unnest.c[key] for key in keys]))
-        statement = select(self.model).from_statement(insert_rows.returning(*table.c))
         with translated(self.entity):
             async with self.session.begin_nested():
-                result = await self.session.scalars(statement)
+                result = await self.session.scalars(bulk_insert(self.model, rows))
                 return list(result.all())  # type: ignore[arg-type]
 
-    def _insert_keys(self, rows: list[Mapping[str, Any]]) -> list[str]:
-        columns = self.model.__table__.c
-        keys: set[str] = set()
-        for row in rows:
-            keys.update(row)
-        unknown = keys - set(columns.keys())
-        if unknown:
-            name = sorted(unknown)[0]
-            raise InvalidValueError(f"{self.entity} has no field {name!r}", entity=self.entity, field=name)
-        # every column with a client-side default is sent, so each row gets its own id
-        keys.update(c.key for c in columns if c.default is not None)
-        return [c.key for c in columns if c.key in keys]
-
     def _default(self, key: str) -> Any:
-        default = self.model.__table__.c[key].default
-        if default is None:
-            return None
-        if default.is_callable:
-            return lambda: default.arg(None)  # type: ignore[operator,union-attr]
-        return default.arg  # type: ignore[union-attr]
+        return column_default(self.model, key)
 
     async def update(
         self, id_or_obj: uuid.UUID | ModelT, *, expected_version: int | None = None, **changes: Any
@@ -242,3 +205,51 @@ class Repository(Generic[ModelT]):
         stale = self.session.identity_map.get(self.model.__mapper__.identity_key_from_primary_key((id,)))
         if stale is not None:
             self.session.expunge(stale)
+
+
+def column_default(model: type[Entity], key: str) -> Any:
+    """The client-side default of a column: a value, a zero-argument callable, or None."""
+    default = model.__table__.c[key].default
+    if default is None:
+        return None
+    if default.is_callable:
+        return lambda: default.arg(None)  # type: ignore[operator,union-attr]
+    return default.arg  # type: ignore[union-attr]
+
+
+def bulk_insert(model: type[Entity], rows: list[Mapping[str, Any]]) -> Select[Any]:
+    """``INSERT ... SELECT FROM unnest($1::type[], $2::type[], ...) RETURNING``, as an ORM select.
+
+    One array parameter per column instead of one parameter per value: a single round trip for any
+    number of rows, never limited by the 32,767 parameters a statement may carry. Columns with a
+    client-side default (the UUIDv7 id, enum defaults) are sent for every row; the others fall back
+    to their server defaults.
+    """
+    table = model.__table__
+    keys: set[str] = set()
+    for row in rows:
+        keys.update(row)
+    unknown = keys - set(table.c.keys())
+    if unknown:
+        name = sorted(unknown)[0]
+        raise InvalidValueError(f"{table.name} has no field {name!r}", entity=table.name, field=name)
+    keys.update(c.key for c in table.c if c.default is not None)
+    ordered = [c.key for c in table.c if c.key in keys]
+
+    arrays: dict[str, list[Any]] = {}
+    for key in ordered:
+        default = column_default(model, key)
+        values = [row[key] if key in row else default for row in rows]
+        arrays[key] = [value() if callable(value) else value for value in values]
+    incoming = (
+        func.unnest(
+            *[
+                bindparam(f"rows_{key}", arrays[key], type_=ARRAY(table.c[key].type, dimensions=1))
+                for key in ordered
+            ]
+        )
+        .table_valued(*ordered)
+        .render_derived(name="incoming")
+    )
+    insert_rows = insert(table).from_select(ordered, select(*[incoming.c[key] for key in ordered]))
+    return select(model).from_statement(insert_rows.returning(*table.c))

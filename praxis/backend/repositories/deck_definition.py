@@ -3,10 +3,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import delete, inspect
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.base import NO_VALUE
 
 from praxis.backend.models.orm import DeckDefinitionOrm, DeckPositionDefinitionOrm
-from praxis.backend.repositories.base import Repository
+from praxis.backend.repositories.base import Repository, bulk_insert
+from praxis.backend.repositories.errors import translated
 
 
 class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
@@ -34,8 +38,54 @@ class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
         definition: DeckDefinitionOrm,
         positions: Iterable[Mapping[str, Any] | DeckPositionDefinitionOrm],
     ) -> DeckDefinitionOrm:
-        """Swap the whole set of positions; the old ones are deleted (delete-orphan) in the same flush."""
-        definition.positions = self.positions_from(positions)
-        # positions removed and re-added under the same name must be deleted before they are inserted
-        await self.save(definition)
+        """Swap the whole set of positions: one DELETE of the old set, one INSERT of the new.
+
+        The DELETE goes first explicitly; a flush alone would insert before deleting and trip the
+        (deck_definition_id, name) unique constraint when a name is kept.
+        """
+        old = inspect(definition).attrs.positions.loaded_value
+        with translated(self.entity):
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    delete(DeckPositionDefinitionOrm).where(
+                        DeckPositionDefinitionOrm.deck_definition_id == definition.accession_id
+                    )
+                )
+                if old is not NO_VALUE:
+                    for position in old:
+                        if position in self.session:
+                            self.session.expunge(position)
+                set_committed_value(definition, "positions", [])
+                definition.positions.extend(self.positions_from(positions))
         return definition
+
+    async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> list[DeckDefinitionOrm]:
+        """Definitions in one INSERT, then all their positions (rows may carry ``positions``) in one more."""
+        rows = [dict(row) for row in rows]
+        positions = [row.pop("positions", None) or [] for row in rows]
+        definitions = await super().create_many(rows)
+        position_rows = [
+            {**_as_row(position), "deck_definition_id": definition.accession_id}
+            for definition, of_definition in zip(definitions, positions, strict=True)
+            for position in of_definition
+        ]
+        created: list[DeckPositionDefinitionOrm] = []
+        if position_rows:
+            with translated(DeckPositionDefinitionOrm.__tablename__):
+                async with self.session.begin_nested():
+                    created = list(
+                        (
+                            await self.session.scalars(bulk_insert(DeckPositionDefinitionOrm, position_rows))
+                        ).all()
+                    )
+        for definition in definitions:
+            mine = [p for p in created if p.deck_definition_id == definition.accession_id]
+            set_committed_value(definition, "positions", sorted(mine, key=lambda p: p.name))
+        return definitions
+
+
+def _as_row(position: Mapping[str, Any] | DeckPositionDefinitionOrm) -> dict[str, Any]:
+    if isinstance(position, DeckPositionDefinitionOrm):
+        table = DeckPositionDefinitionOrm.__table__
+        return {c.key: getattr(position, c.key) for c in table.c if getattr(position, c.key) is not None}
+    return dict(position)
