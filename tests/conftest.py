@@ -10,9 +10,12 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from praxis.backend.api.app import create_app
+from praxis.backend.api.dependencies import get_session
 from tests.builders import Builders
 from tests.harness.database import (
     TestServer,
@@ -77,3 +80,30 @@ def count_queries(db_session: AsyncSession) -> Callable[[], AbstractContextManag
     connection = db_session.bind
     assert isinstance(connection, AsyncConnection)
     return lambda: counting(connection.sync_connection)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def client(db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, in-process; each request runs on the test's session.
+
+    Every request gets a SAVEPOINT of its own, committed if the request succeeds and rolled back if
+    it fails: the same unit-of-work semantics as production, without undoing the test's own set-up.
+    """
+    app = create_app()
+
+    async def request_session() -> AsyncIterator[AsyncSession]:
+        savepoint = await db_session.begin_nested()
+        try:
+            yield db_session
+        except BaseException:
+            if savepoint.is_active:
+                await savepoint.rollback()
+            raise
+        if savepoint.is_active:
+            await savepoint.commit()
+
+    app.dependency_overrides[get_session] = request_session
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
+    ) as http:
+        yield http

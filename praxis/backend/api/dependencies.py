@@ -11,13 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request: committed when the handler succeeds, rolled back when it raises."""
-    async with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with request.app.state.sessionmaker() as session, session.begin():
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

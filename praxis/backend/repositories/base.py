@@ -239,7 +239,7 @@ def bulk_insert(model: type[Entity], rows: list[Mapping[str, Any]]) -> Select[An
     arrays: dict[str, list[Any]] = {}
     for key in ordered:
         default = column_default(model, key)
-        values = [row[key] if key in row else default for row in rows]
+        values = [row.get(key, default) for row in rows]
         arrays[key] = [value() if callable(value) else value for value in values]
     incoming = (
         func.unnest(

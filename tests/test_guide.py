@@ -1,0 +1,48 @@
+"""Runs every Python example of TESTING_PATTERNS.md as a test, so the guide cannot drift from the code.
+
+Each ```python block is executed in a namespace of its own (blocks are self-contained, imports
+included, so they can be copied as they are); the ``test_*`` functions it defines are collected here
+as ordinary tests, with fixtures, under their own names. Line numbers in tracebacks are the guide's.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.builders import Builders
+
+GUIDE = Path(__file__).resolve().parents[1] / "TESTING_PATTERNS.md"
+_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def python_blocks(text: str) -> list[tuple[int, str]]:
+    """(first line number, source) of every ```python block."""
+    return [(text.count("\n", 0, match.start(1)) + 1, match.group(1)) for match in _BLOCK.finditer(text)]
+
+
+def _collect() -> dict[str, object]:
+    tests: dict[str, object] = {}
+    for line, source in python_blocks(GUIDE.read_text()):
+        namespace: dict[str, object] = {"__name__": f"{__name__}.guide_line_{line}"}
+        exec(compile("\n" * (line - 1) + source, str(GUIDE), "exec"), namespace)
+        found = {name: obj for name, obj in namespace.items() if name.startswith("test_") and callable(obj)}
+        assert found, f"{GUIDE.name}:{line}: a Python example must define a test_ function"
+        for name, obj in found.items():
+            assert name not in tests, f"{GUIDE.name}:{line}: {name} is defined twice in the guide"
+            tests[name] = obj
+    return tests
+
+
+GUIDE_TESTS = _collect()
+globals().update(GUIDE_TESTS)
+
+
+def test_guide_examples_cover_every_fixture_and_builder() -> None:
+    code = "\n".join(source for _, source in python_blocks(GUIDE.read_text()))
+    fixtures = ["repos", "db_session", "client", "count_queries", "db_engine", "test_server"]
+    missing_fixtures = [name for name in fixtures if not re.search(rf"\b{name}: ", code)]
+    builders = [name for name in Builders.__annotations__ if not name.startswith("_")]
+    missing_builders = [name for name in builders if f"repos.{name}." not in code]
+    assert missing_fixtures == [] and missing_builders == [], "the guide needs an example for these"
+    assert len(GUIDE_TESTS) >= 10
