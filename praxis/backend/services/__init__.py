@@ -1,0 +1,1 @@
+"""Business rules of Praxis: services receive the repositories and never build SQL themselves."""
