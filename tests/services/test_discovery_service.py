@@ -551,3 +551,41 @@ async def test_a_path_outside_the_allowed_roots_is_refused(repos: Builders, tmp_
 
     result = await service.discover_and_upsert_protocols(allowed)
     assert [d.fqn for d in result.definitions] == ["inside.inside"]
+
+
+async def test_a_broken_package_is_named_as_the_cause_of_its_modules_failing(
+    service: DiscoveryService, repos: Builders, tmp_path: Path
+) -> None:
+    init = write(tmp_path, "plates/__init__.py", "raise ImportError('plate catalog unavailable')\n")
+    reading = write(tmp_path, "plates/reading.py", READING)
+    write(tmp_path, "transfers.py", TRANSFERS)
+
+    result = await service.discover_and_upsert_protocols(tmp_path)
+
+    errors = {error.path: error.error for error in result.errors}
+    assert errors == {
+        init.resolve(): "ImportError: plate catalog unavailable (at plates/__init__.py:1)",
+        reading.resolve(): "its package 'plates' failed to import: "
+        "ImportError: plate catalog unavailable (at plates/__init__.py:1)",
+    }
+    assert sorted(d.fqn for d in result.definitions) == ["transfers.mix_wells", "transfers.serial_dilution"]
+    assert await repos.protocol_definition.get_by_fqn("plates.reading.read_absorbance") is None
+
+
+async def test_a_definition_the_database_refuses_is_reported_and_the_rest_stored(
+    service: DiscoveryService, repos: Builders, tmp_path: Path
+) -> None:
+    too_long = write(
+        tmp_path,
+        "long_name.py",
+        f"from praxis.backend.protocols import protocol\n\n@protocol(name={'x' * 300!r})\ndef run(): ...\n",
+    )
+    write(tmp_path, "plates/reading.py", READING)
+
+    result = await service.discover_and_upsert_protocols(tmp_path)
+
+    assert [d.fqn for d in result.definitions] == ["plates.reading.read_absorbance"]
+    assert [error.path for error in result.errors] == [too_long.resolve()]
+    assert result.errors[0].error.startswith("long_name.run: ")
+    assert await repos.protocol_definition.get_by_fqn("long_name.run") is None
+    assert await repos.protocol_definition.get_by_fqn("plates.reading.read_absorbance", "2.0.0") is not None
