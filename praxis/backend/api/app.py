@@ -6,16 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
-from praxis.backend.api.routers import health
+from praxis.backend.api import errors
+from praxis.backend.api.routers import discovery, health, runs
+from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
 from praxis.backend.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
     """Build the app; the engine is created at start-up from ``database_url`` or the settings.
 
     Tests build it without running the lifespan and override ``get_session`` with their own session.
+    The docs page (``/docs``) is served with its Swagger UI assets from the app itself: no CDN.
     """
     settings = settings or get_settings()
 
@@ -34,7 +40,18 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         finally:
             await engine.dispose()
 
-    app = FastAPI(title="Praxis", version="0.1.0", lifespan=lifespan)
+    app = FastAPIOffline(
+        title="Praxis",
+        version="0.1.0",
+        description="The lab-automation backend: workcells, machines, decks, labware, protocols, runs, outputs.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
     app.state.settings = settings
+    errors.install(app)
     app.include_router(health.router)
+    app.include_router(discovery.router, prefix=API_PREFIX)
+    app.include_router(runs.router, prefix=API_PREFIX)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     return app

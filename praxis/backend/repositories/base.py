@@ -111,6 +111,17 @@ class Repository(Generic[ModelT]):
             )
         return found
 
+    async def get_for_update(self, id: uuid.UUID) -> ModelT:
+        """``get`` with a row lock (SELECT ... FOR UPDATE) held until the transaction ends: the way to
+        serialise two writers that must not both pass the same check."""
+        statement = self.select({"accession_id": id}).with_for_update(of=self.model)
+        found = (await self.session.scalars(statement)).one_or_none()
+        if found is None:
+            raise NotFoundError(
+                f"{self.entity} {id} not found", entity=self.entity, field="accession_id", value=id
+            )
+        return found
+
     async def get_by(self, **filters: Any) -> ModelT | None:
         """The first row matching ``filters`` (in id order), or None."""
         statement = self.select(filters).order_by(*self.order(None)).limit(1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, inspect
+from sqlalchemy import delete, func, inspect
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.base import NO_VALUE
@@ -57,6 +57,8 @@ class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
                             self.session.expunge(position)
                 set_committed_value(definition, "positions", [])
                 definition.positions.extend(self.positions_from(positions))
+                # new positions are a change of the deck type: bump its version and updated_at
+                definition.updated_at = func.statement_timestamp()
         return definition
 
     async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> list[DeckDefinitionOrm]:

@@ -1,0 +1,95 @@
+"""One JSON shape for every error (``ErrorBody``), and the status each kind of error gets."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from praxis.backend.errors import (
+    ConflictError,
+    InvalidReferenceError,
+    InvalidValueError,
+    NotFoundError,
+    PraxisError,
+)
+from praxis.backend.models.schemas.common import ErrorBody
+
+log = logging.getLogger(__name__)
+
+STATUS = {NotFoundError: 404, ConflictError: 409, InvalidReferenceError: 422, InvalidValueError: 422}
+
+#: for the OpenAPI document: the error responses every route may give
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such entity"},
+    409: {"model": ErrorBody, "description": "Conflicts with what is stored"},
+    422: {"model": ErrorBody, "description": "Invalid input or unknown reference"},
+    503: {"model": ErrorBody, "description": "The database is unavailable"},
+}
+
+
+def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = ErrorBody(detail=detail, code=code, **extra).model_dump(exclude_none=True)
+    return JSONResponse(status_code=status, content=jsonable_encoder(body))
+
+
+async def praxis_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PraxisError)
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    return error_response(status, exc.code, exc.message, entity=exc.entity, field=exc.field)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors()
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"][1:]) or ".".join(str(part) for part in first["loc"])
+    detail = f"{where}: {first['msg']}" if where else str(first["msg"])
+    return error_response(422, "validation_error", detail, field=where or None, errors=errors)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    response = error_response(
+        exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail)
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | TimeoutError | OSError)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    if _database_unavailable(exc):
+        log.warning("database unavailable: %s", exc)
+        return error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(PraxisError, praxis_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,68 @@
+"""Run transitions and function call logs: the routes beyond a run's CRUD."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+
+from praxis.backend.api.crud import service_dependency
+from praxis.backend.api.errors import ERROR_RESPONSES
+from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm
+from praxis.backend.models.schemas.protocol import (
+    FunctionCallCreate,
+    FunctionCallRead,
+    ProtocolRunRead,
+    RunTransition,
+)
+from praxis.backend.services.protocol import ProtocolRunService
+
+router = APIRouter(prefix="/protocols/runs", tags=["protocol_runs"], responses=ERROR_RESPONSES)
+Runs = Annotated[ProtocolRunService, Depends(service_dependency(ProtocolRunService))]
+OptionalTransition = Annotated[RunTransition | None, Body()]
+
+
+async def _transition(
+    svc: ProtocolRunService, id: uuid.UUID, action: str, body: RunTransition | None
+) -> ProtocolRunOrm:
+    body = body or RunTransition()
+    return await svc.transition(
+        id,
+        action,
+        expected_version=body.version,
+        error_message=body.error_message,
+        output_data=body.output_data,
+    )
+
+
+@router.post("/{id}/start", response_model=ProtocolRunRead, summary="PENDING -> RUNNING")
+async def start_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+    return await _transition(svc, id, "start", body)
+
+
+@router.post("/{id}/complete", response_model=ProtocolRunRead, summary="RUNNING -> COMPLETED")
+async def complete_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+    return await _transition(svc, id, "complete", body)
+
+
+@router.post("/{id}/fail", response_model=ProtocolRunRead, summary="RUNNING -> FAILED")
+async def fail_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+    return await _transition(svc, id, "fail", body)
+
+
+@router.post("/{id}/cancel", response_model=ProtocolRunRead, summary="PENDING or RUNNING -> CANCELLED")
+async def cancel_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+    return await _transition(svc, id, "cancel", body)
+
+
+@router.post("/{id}/calls", response_model=FunctionCallRead, status_code=201, summary="Log a function call")
+async def log_call(id: uuid.UUID, body: FunctionCallCreate, svc: Runs) -> FunctionCallLogOrm:
+    return await svc.log_call(id, body.model_dump())
+
+
+@router.get(
+    "/{id}/calls", response_model=list[FunctionCallRead], summary="The run's function calls, in order"
+)
+async def list_calls(id: uuid.UUID, svc: Runs) -> list[FunctionCallLogOrm]:
+    return await svc.calls(id)

@@ -1,0 +1,78 @@
+"""Pieces every API schema shares: limits on sizes, the read base, list paging, the error body."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_JSON_BYTES = 64 * 1024
+
+
+def _json_within_limit(value: Any) -> Any:
+    size = len(json.dumps(value, separators=(",", ":"), default=str).encode())
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"JSON value is {size} bytes; at most {MAX_JSON_BYTES} are allowed")
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Fqn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text = Annotated[str, StringConstraints(max_length=10_000)]
+ShortText = Annotated[str, StringConstraints(max_length=64)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_json_within_limit)]
+JsonValue = Annotated[Any, AfterValidator(_json_within_limit)]
+Millimetres = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+
+
+class Schema(BaseModel):
+    """Request bodies refuse unknown fields: a typo is a 422, not a silently ignored change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadSchema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    accession_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionedRead(ReadSchema):
+    version: int = Field(description="Increases with every change; send it back to update safely.")
+
+
+class VersionedUpdate(Schema):
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version you read; a stale one is refused with 409 and changes nothing.",
+    )
+
+
+class ListQuery(BaseModel):
+    """Paging and ordering shared by every list endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=50, ge=1, le=500, description="At most 500 rows per page.")
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    order_by: str = Field(
+        default="created_at", max_length=64, description="A field name; prefix - for descending."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns has this shape."""
+
+    detail: str
+    code: str = Field(
+        description="Machine-readable: not_found, conflict, invalid_reference, invalid_value, ..."
+    )
+    entity: str | None = None
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field problems of a 422")

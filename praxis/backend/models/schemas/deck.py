@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import uuid
+
+from pydantic import AliasChoices, Field
+
+from praxis.backend.models.orm import ResourceCategory
+from praxis.backend.models.schemas.common import (
+    Fqn,
+    JsonObject,
+    ListQuery,
+    Millimetres,
+    Name,
+    ReadSchema,
+    Schema,
+    Text,
+    VersionedRead,
+    VersionedUpdate,
+)
+
+
+class DeckPositionIn(Schema):
+    name: Name
+    x_mm: float | None = Field(default=None, allow_inf_nan=False, ge=-100_000, le=100_000)
+    y_mm: float | None = Field(default=None, allow_inf_nan=False, ge=-100_000, le=100_000)
+    z_mm: float | None = Field(default=None, allow_inf_nan=False, ge=-100_000, le=100_000)
+    allowed_resource_categories: list[ResourceCategory] = Field(default_factory=list, max_length=20)
+    properties: JsonObject = Field(default_factory=dict)
+
+
+class DeckPositionRead(ReadSchema):
+    name: str
+    x_mm: float | None
+    y_mm: float | None
+    z_mm: float | None
+    allowed_resource_categories: list[ResourceCategory]
+    properties: dict
+
+
+class DeckDefinitionCreate(Schema):
+    name: Name
+    fqn: Fqn
+    description: Text | None = None
+    size_x_mm: Millimetres | None = None
+    size_y_mm: Millimetres | None = None
+    size_z_mm: Millimetres | None = None
+    positioning_config: JsonObject = Field(default_factory=dict)
+    positions: list[DeckPositionIn] = Field(default_factory=list, max_length=500)
+
+
+class DeckDefinitionUpdate(VersionedUpdate):
+    name: Name | None = None
+    fqn: Fqn | None = None
+    description: Text | None = None
+    size_x_mm: Millimetres | None = None
+    size_y_mm: Millimetres | None = None
+    size_z_mm: Millimetres | None = None
+    positioning_config: JsonObject | None = None
+    positions: list[DeckPositionIn] | None = Field(
+        default=None, max_length=500, description="When given, replaces the whole set of positions."
+    )
+
+
+class DeckDefinitionRead(VersionedRead):
+    name: str
+    fqn: str
+    description: str | None
+    size_x_mm: float | None
+    size_y_mm: float | None
+    size_z_mm: float | None
+    positioning_config: dict
+    positions: list[DeckPositionRead]
+
+
+class DeckDefinitionQuery(ListQuery):
+    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    fqn: str | None = Field(default=None, max_length=500)
+
+
+class DeckCreate(Schema):
+    name: Name
+    deck_definition_id: uuid.UUID
+    machine_id: uuid.UUID = Field(description="The machine the deck is mounted in.")
+    workcell_id: uuid.UUID | None = Field(default=None, description="Defaults to the machine's workcell.")
+    description: Text | None = None
+    properties: JsonObject = Field(default_factory=dict)
+
+
+class DeckUpdate(VersionedUpdate):
+    name: Name | None = None
+    deck_definition_id: uuid.UUID | None = None
+    machine_id: uuid.UUID | None = None
+    workcell_id: uuid.UUID | None = None
+    description: Text | None = None
+    properties: JsonObject | None = None
+
+
+class DeckRead(VersionedRead):
+    name: str
+    deck_definition_id: uuid.UUID
+    machine_id: uuid.UUID = Field(validation_alias=AliasChoices("parent_machine_id", "machine_id"))
+    workcell_id: uuid.UUID | None
+    description: str | None
+    properties: dict
+
+
+class DeckQuery(ListQuery):
+    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    machine_id: uuid.UUID | None = None
+    deck_definition_id: uuid.UUID | None = None
+    workcell_id: uuid.UUID | None = None

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field
+
+from praxis.backend.models.orm import MachineStatus
+from praxis.backend.models.schemas.common import (
+    Fqn,
+    JsonObject,
+    ListQuery,
+    Name,
+    Schema,
+    Text,
+    VersionedRead,
+    VersionedUpdate,
+)
+
+
+class MachineCreate(Schema):
+    name: Name
+    fqn: Fqn
+    description: Text | None = None
+    status: MachineStatus = MachineStatus.AVAILABLE
+    connection_info: JsonObject = Field(default_factory=dict)
+    workcell_id: uuid.UUID | None = None
+
+
+class MachineUpdate(VersionedUpdate):
+    name: Name | None = None
+    fqn: Fqn | None = None
+    description: Text | None = None
+    status: MachineStatus | None = None
+    connection_info: JsonObject | None = None
+    workcell_id: uuid.UUID | None = None
+
+
+class MachineRead(VersionedRead):
+    name: str
+    fqn: str
+    description: str | None
+    status: MachineStatus
+    connection_info: dict
+    workcell_id: uuid.UUID | None
+
+
+class MachineQuery(ListQuery):
+    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    status: MachineStatus | None = None
+    workcell_id: uuid.UUID | None = None

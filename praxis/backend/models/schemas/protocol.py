@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from praxis.backend.models.orm import CallStatus, RunStatus
+from praxis.backend.models.schemas.common import (
+    Fqn,
+    JsonObject,
+    ListQuery,
+    Name,
+    ReadSchema,
+    Schema,
+    ShortText,
+    Text,
+    VersionedRead,
+    VersionedUpdate,
+)
+
+
+class ProtocolDefinitionCreate(Schema):
+    name: Name
+    fqn: Fqn
+    version: ShortText = "0.1.0"
+    description: Text | None = None
+    module_name: Fqn | None = None
+    function_name: Name | None = None
+    source_file_path: Text | None = None
+    source_hash: ShortText | None = None
+    parameters: list[JsonObject] = Field(default_factory=list, max_length=200)
+    required_assets: list[JsonObject] = Field(default_factory=list, max_length=200)
+
+
+class ProtocolDefinitionUpdate(Schema):
+    name: Name | None = None
+    description: Text | None = None
+    parameters: list[JsonObject] | None = Field(default=None, max_length=200)
+    required_assets: list[JsonObject] | None = Field(default=None, max_length=200)
+
+
+class ProtocolDefinitionRead(ReadSchema):
+    name: str
+    fqn: str
+    version: str
+    description: str | None
+    module_name: str | None
+    function_name: str | None
+    source_file_path: str | None
+    source_hash: str | None
+    is_inferred: bool
+    parameters: list[dict[str, Any]]
+    required_assets: list[dict[str, Any]]
+
+
+class ProtocolDefinitionQuery(ListQuery):
+    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    fqn: str | None = Field(default=None, max_length=500)
+    version: str | None = Field(default=None, max_length=64)
+
+
+class DiscoverRequest(Schema):
+    path: Text = Field(description="A directory under one of the server's configured protocol roots.")
+
+
+class ModuleErrorRead(Schema):
+    path: str
+    error: str
+
+
+class DiscoverResult(Schema):
+    definitions: list[ProtocolDefinitionRead]
+    errors: list[ModuleErrorRead]
+
+
+class FunctionCallCreate(Schema):
+    function_name: Name
+    status: CallStatus = CallStatus.RUNNING
+    arguments: JsonObject = Field(default_factory=dict)
+    return_value: JsonObject | None = None
+    error_message: Text | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class FunctionCallRead(ReadSchema):
+    protocol_run_id: uuid.UUID
+    sequence: int
+    function_name: str
+    status: CallStatus
+    arguments: dict
+    return_value: dict | None
+    error_message: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+class ProtocolRunCreate(Schema):
+    protocol_definition_id: uuid.UUID
+    name: Name | None = Field(default=None, description="Defaults to the protocol's name.")
+    workcell_id: uuid.UUID | None = None
+    input_parameters: JsonObject = Field(default_factory=dict)
+
+
+class ProtocolRunUpdate(VersionedUpdate):
+    """Only descriptive fields; the status changes through the transition routes."""
+
+    name: Name | None = None
+
+
+class ProtocolRunRead(VersionedRead):
+    name: str
+    status: RunStatus
+    protocol_definition_id: uuid.UUID
+    workcell_id: uuid.UUID | None
+    input_parameters: dict
+    output_data: dict
+    error_message: str | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    function_calls: list[FunctionCallRead]
+
+
+class RunTransition(Schema):
+    version: int | None = Field(default=None, ge=1, description="The version you read; stale gets 409.")
+    error_message: Text | None = Field(default=None, description="Why the run failed (fail only).")
+    output_data: JsonObject | None = Field(default=None, description="What the run produced (complete only).")
+
+
+class ProtocolRunQuery(ListQuery):
+    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    status: RunStatus | None = None
+    protocol_definition_id: uuid.UUID | None = None
+    workcell_id: uuid.UUID | None = None

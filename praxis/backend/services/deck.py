@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Any
+
+from praxis.backend.errors import ConflictError, InvalidReferenceError
+from praxis.backend.models.orm import DeckDefinitionOrm, DeckOrm
+from praxis.backend.services.base import CrudService
+
+
+class DeckDefinitionService(CrudService[DeckDefinitionOrm]):
+    """Deck types; their positions are created, replaced and returned with them."""
+
+    repository_name = "deck_definition"
+    orderable = frozenset({"created_at", "updated_at", "name", "fqn"})
+
+    async def create(self, data: dict[str, Any]) -> DeckDefinitionOrm:  # type: ignore[override]
+        values = dict(data)
+        positions = values.pop("positions", [])
+        return await self.repos.deck_definition.create_with_positions(positions, **values)
+
+    async def update(
+        self, id: Any, changes: dict[str, Any], *, expected_version: int | None = None
+    ) -> DeckDefinitionOrm:  # type: ignore[override]
+        changes = dict(changes)
+        positions = changes.pop("positions", None)
+        definition = await self.repos.deck_definition.get(id)
+        updated = await self.repos.deck_definition.update(
+            definition, expected_version=expected_version, **changes
+        )
+        if positions is not None:
+            await self.repos.deck_definition.replace_positions(updated, positions)
+        return updated
+
+    async def before_delete(self, obj: DeckDefinitionOrm) -> None:
+        decks = await self.repos.deck.count(deck_definition_id=obj.accession_id)
+        if decks:
+            raise ConflictError(
+                f"deck type {obj.name!r} is used by {decks} deck(s)", entity="deck_definition", field="decks"
+            )
+
+
+class DeckService(CrudService[DeckOrm]):
+    """Decks: the API's ``machine_id`` is stored as the deck's parent machine."""
+
+    repository_name = "deck"
+    orderable = frozenset({"created_at", "updated_at", "name"})
+    renamed = {"machine_id": "parent_machine_id"}
+
+    async def _check_references(self, values: dict[str, Any]) -> None:
+        machine_id = values.get("parent_machine_id")
+        if machine_id is not None:
+            machine = await self.repos.machine.get_or_none(machine_id)
+            if machine is None:
+                raise InvalidReferenceError(
+                    f"machine {machine_id} does not exist",
+                    entity="deck",
+                    field="machine_id",
+                    value=machine_id,
+                )
+            values.setdefault("workcell_id", machine.workcell_id)
+        definition_id = values.get("deck_definition_id")
+        if definition_id is not None and not await self.repos.deck_definition.exists(
+            accession_id=definition_id
+        ):
+            raise InvalidReferenceError(
+                f"deck type {definition_id} does not exist",
+                entity="deck",
+                field="deck_definition_id",
+                value=definition_id,
+            )
+
+    async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
+        if values.get("workcell_id") is None:
+            values.pop("workcell_id", None)
+        await self._check_references(values)
+        return values
+
+    async def before_update(self, obj: DeckOrm, changes: dict[str, Any]) -> dict[str, Any]:
+        checked = {k: v for k, v in changes.items() if k in {"parent_machine_id", "deck_definition_id"}}
+        await self._check_references({**checked, "workcell_id": None})
+        return changes

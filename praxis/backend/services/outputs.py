@@ -1,0 +1,44 @@
+"""Function data outputs: what a run measured, with its value in the column its data type names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from praxis.backend.errors import InvalidReferenceError, InvalidValueError
+from praxis.backend.models.orm import DataType, FunctionDataOutputOrm
+from praxis.backend.services.base import CrudService
+
+VALUE_FIELD = {DataType.NUMERIC: "numeric_value", DataType.JSON: "json_value", DataType.TEXT: "text_value"}
+
+
+class OutputService(CrudService[FunctionDataOutputOrm]):
+    repository_name = "data_output"
+    orderable = frozenset({"created_at", "updated_at", "name", "measured_at", "well_name"})
+
+    async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
+        run_id = values.get("protocol_run_id")
+        if not await self.repos.protocol_run.exists(accession_id=run_id):
+            raise InvalidReferenceError(
+                f"protocol run {run_id} does not exist",
+                entity="function_data_output",
+                field="protocol_run_id",
+                value=run_id,
+            )
+        data_type = DataType(values.get("data_type", DataType.NUMERIC))
+        wanted = VALUE_FIELD[data_type]
+        if values.get(wanted) is None:
+            raise InvalidValueError(
+                f"a {data_type.value} output needs {wanted}", entity="function_data_output", field=wanted
+            )
+        for other in set(VALUE_FIELD.values()) - {wanted}:
+            if values.get(other) is not None:
+                raise InvalidValueError(
+                    f"a {data_type.value} output keeps its value in {wanted}, not {other}",
+                    entity="function_data_output",
+                    field=other,
+                )
+        return values
+
+    async def list_for_run(self, run_id: Any) -> list[FunctionDataOutputOrm]:
+        await self.repos.protocol_run.get(run_id)
+        return await self.repos.data_output.list_for_run(run_id)
