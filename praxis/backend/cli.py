@@ -1,30 +1,38 @@
-"""The ``praxis`` command."""
+"""The ``praxis`` command: serve the API, manage the schema, discover protocols, load the demo lab."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from praxis.backend.db.migrations import alembic_config
 from praxis.backend.db.runtime import DatabaseTarget, resolve_database
+from praxis.backend.errors import PraxisError
+from praxis.backend.repositories import Repositories
 from praxis.backend.settings import get_settings
 
 app = typer.Typer(help="Praxis: the lab-automation backend.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+db_app = typer.Typer(help="The database: schema migrations and demo data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+console = Console()
+
+T = TypeVar("T")
 
 
 def _target() -> DatabaseTarget:
     return resolve_database(get_settings())
 
 
-def _alembic(action: str, *args: str) -> None:
+def _alembic(url: str, action: str, *args: str) -> None:
     from alembic import command
-
-    url = _target().url
 
     async def run() -> None:
         engine = create_async_engine(url, poolclass=NullPool)
@@ -39,6 +47,29 @@ def _alembic(action: str, *args: str) -> None:
     asyncio.run(run())
 
 
+def _in_unit_of_work(url: str, work: Callable[[Repositories], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction (committed if it returns, rolled back if it raises)."""
+    from praxis.backend.db.session import create_sessionmaker
+
+    async def run() -> T:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await work(Repositories(session))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _prepared_database(migrate: bool = False) -> DatabaseTarget:
+    """The database to use; the embedded one (or any, with ``migrate``) is brought to the latest schema."""
+    target = _target()
+    if target.embedded or migrate:
+        _alembic(target.url, "upgrade", "head")
+    return target
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Interface to bind (default: PRAXIS_HOST or 127.0.0.1)."),
@@ -47,37 +78,90 @@ def serve(
         False, "--migrate", help="Upgrade an external database to the latest schema first."
     ),
 ) -> None:
-    """Serve the HTTP API. Without PRAXIS_DATABASE_URL, on the embedded PostgreSQL (migrated automatically)."""
+    """Serve the HTTP API. Without PRAXIS_DATABASE_URL: on the embedded PostgreSQL, migrated automatically."""
     import uvicorn
 
     from praxis.backend.api.app import create_app
 
     settings = get_settings()
-    target = _target()
-    if target.embedded or migrate:
-        _alembic("upgrade", "head")
-    typer.echo(f"Praxis on {'embedded PostgreSQL' if target.embedded else 'the configured database'}")
+    target = _prepared_database(migrate)
+    where = "the embedded PostgreSQL" if target.embedded else "the configured database"
+    console.print(f"Praxis on {where}; docs at http://{host or settings.host}:{port or settings.port}/docs")
     uvicorn.run(
         create_app(settings, database_url=target.url), host=host or settings.host, port=port or settings.port
     )
 
 
+@app.command()
+def discover(path: Path = typer.Argument(..., help="A directory of protocol files.")) -> None:
+    """Discover the protocols under PATH and store them in the catalog (running it twice changes nothing)."""
+    from praxis.backend.services.discovery import DiscoveryResult, DiscoveryService, python_files
+
+    target = _prepared_database()
+    if not path.is_dir():
+        console.print(f"[red]{path} is not a directory[/red]")
+        raise typer.Exit(2)
+    files = python_files(path)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=len(files) < 20,  # a bar for long scans only
+    ) as progress:
+        task = progress.add_task("Scanning protocol files", total=len(files))
+
+        async def work(repos: Repositories) -> DiscoveryResult:
+            return await DiscoveryService(repos).discover_and_upsert_protocols(
+                path,
+                progress=lambda file: progress.update(task, advance=1, description=f"Scanning {file.name}"),
+            )
+
+        try:
+            result = _in_unit_of_work(target.url, work)
+        except PraxisError as error:
+            console.print(f"[red]{error.message}[/red]")
+            raise typer.Exit(2) from None
+    for definition in result.definitions:
+        console.print(f"  {definition.fqn} {definition.version}")
+    for error in result.errors:
+        console.print(f"[yellow]  skipped {error.path}: {error.error}[/yellow]")
+    console.print(
+        f"{len(result.definitions)} protocol(s) in the catalog, {len(result.errors)} file(s) with errors"
+    )
+    if result.errors:
+        raise typer.Exit(1)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Upgrade the schema to REVISION (default: head)."""
-    _alembic("upgrade", revision)
+    _alembic(_target().url, "upgrade", revision)
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base.")) -> None:
     """Downgrade the schema to REVISION."""
-    _alembic("downgrade", revision)
+    _alembic(_target().url, "downgrade", revision)
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision the database is at."""
-    _alembic("current")
+    _alembic(_target().url, "current")
+
+
+@db_app.command("seed-demo")
+def db_seed_demo() -> None:
+    """Load a small demo lab (workcell, machines, deck, labware, a protocol and a finished run)."""
+    from praxis.backend.services.demo import DemoLab, seed_demo
+
+    target = _prepared_database()
+    lab: DemoLab = _in_unit_of_work(target.url, seed_demo)
+    state = "loaded" if lab.created else "already there"
+    console.print(f"Demo lab {lab.workcell.name!r} {state}; browse it at /api/v1/workcells and /docs")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ __all__ = [
     "DiscoveryResult",
     "DiscoveryService",
     "ModuleError",
+    "python_files",
     "scan_protocols",
 ]
 
@@ -124,15 +125,18 @@ class DiscoveryService:
             None if allowed_roots is None else [Path(r).expanduser().resolve() for r in allowed_roots]
         )
 
-    async def discover_and_upsert_protocols(self, path: Path | str) -> DiscoveryResult:
+    async def discover_and_upsert_protocols(
+        self, path: Path | str, *, progress: Callable[[Path], None] | None = None
+    ) -> DiscoveryResult:
         """Scan ``path`` recursively and upsert a definition per protocol function found.
 
         Raises ``InvalidValueError`` (field ``path``) when ``path`` is not an existing directory or lies
         outside the allowed roots. Files that fail to import, and definitions the database refuses, are
-        reported in ``errors`` while the rest is still stored.
+        reported in ``errors`` while the rest is still stored. ``progress`` is called with each file
+        before it is imported (the CLI draws its progress bar with it).
         """
         root = self._checked_root(path)
-        found, errors = scan_protocols(root)
+        found, errors = scan_protocols(root, progress=progress)
         result = DiscoveryResult(errors=errors)
         for protocol in found:
             try:
@@ -167,7 +171,14 @@ class DiscoveryService:
         return root
 
 
-def scan_protocols(root: Path) -> tuple[list[DiscoveredProtocol], list[ModuleError]]:
+def python_files(root: Path) -> list[Path]:
+    """The files a scan of ``root`` will import, in scan order."""
+    return list(_python_files(root.resolve()))
+
+
+def scan_protocols(
+    root: Path, *, progress: Callable[[Path], None] | None = None
+) -> tuple[list[DiscoveredProtocol], list[ModuleError]]:
     """Every protocol function under ``root`` and every file that could not be used; writes nothing.
 
     Separate from the service so a dry run (a CLI listing, a check in CI) needs no database.
@@ -177,6 +188,8 @@ def scan_protocols(root: Path) -> tuple[list[DiscoveredProtocol], list[ModuleErr
     errors: list[ModuleError] = []
     with _PrivateImporter(root) as importer:
         for path in _python_files(root):
+            if progress is not None:
+                progress(path)
             module_name, problem = _module_name(root, path)
             if problem is not None:
                 errors.append(ModuleError(path, problem))
