@@ -1,0 +1,263 @@
+"""The results: the printed table, the targets met or missed, and ``bench/results.json``.
+
+The targets are the ones the benchmark issue set for this machine; each is checked against figures
+of the same run, so a target is never judged on numbers measured under different conditions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.timing import Figure
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    def figure(self, key: str) -> Figure | None:
+        return next((figure for figure in self.figures if figure.key == key), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"title": self.title}
+        if self.skipped:
+            data["skipped"] = self.skipped
+        if self.notes:
+            data["notes"] = self.notes
+        data["figures"] = {figure.key: figure.to_json() for figure in self.figures}
+        return data
+
+
+@dataclass
+class Target:
+    key: str
+    description: str
+    value: str  # the measured figure, formatted
+    threshold: str
+    met: bool | None  # None: not measured in this run
+    why: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "MISSED", None: "n/a"}[self.met]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "value": self.value,
+            "threshold": self.threshold,
+            "met": self.met,
+            "why": self.why or None,
+        }
+
+
+ALLOWED_GRAPH_STATEMENTS = {"INSERT", "SAVEPOINT", "RELEASE"}
+
+
+def evaluate(sections: dict[str, Section]) -> list[Target]:
+    """Each target of the issue, judged on this run's figures (n/a where a section did not run)."""
+    targets: list[Target] = []
+
+    def check(
+        key: str,
+        description: str,
+        section: str,
+        figure: str,
+        value: Callable[[Figure], float],
+        fmt: str,
+        threshold: str,
+        passes: Callable[[float], bool],
+    ) -> None:
+        found = sections[section].figure(figure) if section in sections else None
+        if found is None:
+            why = sections[section].skipped if section in sections else "section not run"
+            targets.append(Target(key, description, "-", threshold, None, why or ""))
+            return
+        measured = value(found)
+        targets.append(Target(key, description, fmt.format(measured), threshold, passes(measured)))
+
+    iso = sections.get("isolation")
+    floor = iso.figure("floor") if iso else None
+    check(
+        "isolation_vs_floor",
+        "savepoint isolation vs the raw asyncpg floor",
+        "isolation",
+        "ours",
+        lambda ours: ours.median / floor.median if floor else float("nan"),
+        "{:.2f}x the floor",
+        "<= 2x",
+        lambda x: x <= 2.0,
+    )
+    check(
+        "isolation_vs_truncate",
+        "TRUNCATE of every table vs savepoint isolation",
+        "isolation",
+        "truncate",
+        lambda f: f.ratio or 0.0,
+        "{:.1f}x ours",
+        ">= 10x",
+        lambda x: x >= 10.0,
+    )
+    check(
+        "isolation_vs_clone",
+        "database clone per test vs savepoint isolation",
+        "isolation",
+        "clone",
+        lambda f: f.ratio or 0.0,
+        "{:.1f}x ours",
+        ">= 20x",
+        lambda x: x >= 20.0,
+    )
+    check(
+        "graph_vs_polyfactory",
+        "polyfactory vs repos.deck.create() for the deck graph",
+        "graphs",
+        "polyfactory",
+        lambda f: f.ratio or 0.0,
+        "{:.2f}x ours",
+        ">= 2x",
+        lambda x: x >= 2.0,
+    )
+    graphs = sections.get("graphs")
+    ours_graph = graphs.figure("ours") if graphs else None
+    if ours_graph is not None:
+        kinds = set(ours_graph.extra.get("statement_kinds", {}))
+        other = sorted(kinds - ALLOWED_GRAPH_STATEMENTS)
+        targets.append(
+            Target(
+                "graph_statement_kinds",
+                "repos.deck.create() sends only INSERT, SAVEPOINT, RELEASE",
+                ", ".join(sorted(kinds)),
+                "INSERT/SAVEPOINT/RELEASE",
+                not other,
+                f"also sends {', '.join(other)}" if other else "",
+            )
+        )
+    for figure in ("create_batch_1000", "create_many_10000"):
+        check(
+            f"bulk_{figure}",
+            f"{figure.replace('_', ' ', 1)} rows/s as a share of COPY",
+            "bulk",
+            figure,
+            lambda f: f.ratio or 0.0,
+            "{:.0%} of COPY",
+            ">= 25%",
+            lambda x: x >= 0.25,
+        )
+    for figure in ("embedded_warm", "external_warm"):
+        check(
+            f"start_{figure}",
+            f"warm suite start ({figure.split('_')[0]}) over bare collect-only",
+            "start",
+            figure,
+            lambda f: float(f.extra["added_s"]),
+            "+{:.2f} s",
+            "<= +0.5 s",
+            lambda x: x <= 0.5,
+        )
+    check(
+        "scaling_n2",
+        "speed-up of -n 2 over -n 1 on the whole suite",
+        "scaling",
+        "n2",
+        lambda f: f.ratio or 0.0,
+        "{:.2f}x",
+        ">= 1.6x",
+        lambda x: x >= 1.6,
+    )
+    lists = sections.get("lists")
+    if lists is None or lists.skipped or not lists.figures:
+        why = (lists.skipped if lists else None) or "section not run"
+        targets.append(
+            Target("list_reads", "list reads: same statements at 10 and 1,000 rows", "-", "equal", None, why)
+        )
+    else:
+        counts: dict[str, set[float]] = {}
+        for figure in lists.figures:
+            counts.setdefault(figure.extra.get("route", figure.key), set()).add(figure.median)
+        same = all(len(values) == 1 for values in counts.values())
+        targets.append(
+            Target(
+                "list_reads",
+                "list reads: same statements at 10 and 1,000 rows",
+                "; ".join(f"{route}: {sorted(values)}" for route, values in counts.items()),
+                "equal",
+                same,
+            )
+        )
+    return targets
+
+
+# -- printing -------------------------------------------------------------------------------------
+def _number(value: float, unit: str) -> str:
+    if unit == "rows/s":
+        return f"{value:,.0f}"
+    if unit == "s":
+        return f"{value:.2f}"
+    if unit.startswith("ms"):
+        return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+    return f"{value:g}"
+
+
+def _ratio(figure: Figure) -> str:
+    if figure.ratio is None:
+        return ""
+    if figure.unit == "rows/s":
+        return f"{figure.ratio:.0%} of floor"
+    if figure.key.startswith(("embedded", "external")):
+        return f"+{figure.extra['added_s']:.2f} s"
+    if figure.key == "n2":
+        return f"{figure.ratio:.2f}x speed-up"
+    return f"{figure.ratio:.2f}x ours" if figure.ratio >= 0.1 else f"{figure.ratio:.3f}x ours"
+
+
+def markdown(sections: dict[str, Section], targets: list[Target]) -> str:
+    """The results as Markdown tables: printed by the runner and pasted into bench/README.md."""
+    lines: list[str] = []
+    for section in sections.values():
+        lines.append(f"### {section.title}")
+        lines.append("")
+        if section.skipped:
+            lines.append(f"Skipped: {section.skipped}")
+            lines.append("")
+            continue
+        lines.append("| figure | unit | median | min | max | reps | vs reference | statements |")
+        lines.append("|---|---|---:|---:|---:|---:|---|---|")
+        for figure in section.figures:
+            statements = ""
+            if "statements_per_graph" in figure.extra:
+                kinds = ", ".join(f"{k} {v}" for k, v in figure.extra["statement_kinds"].items())
+                statements = f"{figure.extra['statements_per_graph']} ({kinds})"
+            lines.append(
+                f"| {figure.label} | {figure.unit} | {_number(figure.median, figure.unit)} "
+                f"| {_number(figure.min, figure.unit)} | {_number(figure.max, figure.unit)} "
+                f"| {len(figure.samples)}x{figure.batch} | {_ratio(figure)} | {statements} |"
+            )
+        for note in section.notes:
+            lines.append(f"\n- {note}")
+        lines.append("")
+    lines.append("### Targets")
+    lines.append("")
+    lines.append("| target | measured | threshold | verdict |")
+    lines.append("|---|---|---|---|")
+    for target in targets:
+        verdict = target.verdict + (f" ({target.why})" if target.why else "")
+        lines.append(f"| {target.description} | {target.value} | {target.threshold} | {verdict} |")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, run: dict[str, Any], sections: dict[str, Section], targets: list[Target]) -> None:
+    data = {
+        "run": run,
+        "sections": {key: section.to_json() for key, section in sections.items()},
+        "targets": {target.key: target.to_json() for target in targets},
+    }
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
