@@ -145,9 +145,15 @@ async def _drop(connection: asyncpg.Connection, name: str) -> None:
 
 
 async def prepare_template(server: TestServer, migrations: str | None = None) -> Template:
-    """Return the migrated template for the current migrations, building it only if it is missing."""
-    name = TEMPLATE_PREFIX + (migrations or migrations_hash())
+    """Return the migrated template for the current migrations, building it only if it is missing.
+
+    The name covers the migrations and the connecting role: only a database's owner (or a superuser)
+    may clone it, so two roles on one server each get a template of their own.
+    """
     async with admin_connection(server) as connection:
+        role = await connection.fetchval("SELECT current_user")
+        key = hashlib.sha256(f"{migrations or migrations_hash()}:{role}".encode()).hexdigest()[:16]
+        name = TEMPLATE_PREFIX + key
         if await database_exists(connection, name):
             return Template(name=name, built=False)
         building = f"{name}_build"  # renamed into place only once fully migrated
@@ -164,16 +170,17 @@ async def prepare_template(server: TestServer, migrations: str | None = None) ->
 
 
 async def _drop_stale_templates(connection: asyncpg.Connection, keep: str) -> None:
-    """Templates of older migrations are dead weight; drop the ones nobody is connected to."""
+    """Templates of older migrations are dead weight; drop this role's that nobody is connected to."""
     rows = await connection.fetch(
-        "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
+        "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2"
+        " AND pg_get_userbyid(datdba) = current_user",
         TEMPLATE_PREFIX.replace("_", r"\_") + "%",
         keep,
     )
     for row in rows:
         try:
             await connection.execute(f"DROP DATABASE IF EXISTS {_owned(row['datname'])}")
-        except asyncpg.ObjectInUseError:
+        except (asyncpg.ObjectInUseError, asyncpg.InsufficientPrivilegeError):
             continue
 
 
@@ -222,8 +229,8 @@ async def drop_orphans(server: TestServer) -> list[str]:
                 continue
             try:
                 await connection.execute(f"DROP DATABASE IF EXISTS {_owned(name)}")
-            except asyncpg.ObjectInUseError:
-                continue
+            except (asyncpg.ObjectInUseError, asyncpg.InsufficientPrivilegeError):
+                continue  # in use, or another role's: not ours to drop
             dropped.append(name)
     return dropped
 

@@ -129,3 +129,15 @@ async def test_row_changed_underneath_is_a_conflict(
     with pytest.raises(ConflictError) as raised:
         await plain.workcell.update(workcell, name="theirs")
     assert raised.value.field == "version"
+
+
+async def test_an_object_whose_update_was_refused_stays_readable(repos: Builders, plain: Repositories) -> None:
+    await repos.workcell.create(name="taken")
+    mine = await repos.workcell.create(name="mine")
+
+    with pytest.raises(ConflictError):
+        await plain.workcell.update(mine, name="taken")
+
+    # reloaded from the database: the refused change is gone and nothing needs a lazy load
+    assert (mine.name, mine.version) == ("mine", 1)
+    assert (await plain.workcell.update(mine, name="free")).name == "free"

@@ -9,17 +9,18 @@ and leaves the session usable for the next statement.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, inspect, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ColumnProperty
 from sqlalchemy.sql.base import ExecutableOption
 
 from praxis.backend.db.base import Entity
-from praxis.backend.errors import ConflictError, InvalidValueError, NotFoundError
+from praxis.backend.errors import ConflictError, InvalidValueError, NotFoundError, PraxisError
 from praxis.backend.repositories.errors import translated
 
 ModelT = TypeVar("ModelT", bound=Entity)
@@ -160,11 +161,34 @@ class Repository(Generic[ModelT]):
                 values[column.key] = None
         return self.model(**values)  # type: ignore[return-value]
 
+    @asynccontextmanager
+    async def writing(self, *touched: Entity, deleting: bool = False) -> AsyncIterator[None]:
+        """A SAVEPOINT around a write; every repository write goes through here.
+
+        Change objects *inside* the block: it is flushed in the SAVEPOINT, so a refusal by the
+        database rolls back only this write, becomes one of the project's exceptions, and leaves the
+        session usable. Objects changed in the block and already stored (``touched``) are reloaded
+        after a refusal, so they stay readable (the rollback expires them, and an expired attribute
+        would need an implicit load, which an AsyncSession cannot do).
+        """
+        try:
+            with translated(self.entity, deleting=deleting):
+                async with self.session.begin_nested():
+                    yield
+        except PraxisError:
+            for obj in touched:
+                if inspect(obj).persistent:
+                    await self.session.refresh(obj)
+            raise
+
     async def save(self, *objects: Entity) -> None:
-        """Insert or update ``objects`` (and what cascades from them) in one SAVEPOINT."""
-        with translated(self.entity):
-            async with self.session.begin_nested():
-                self.session.add_all(objects)
+        """Insert new ``objects`` (and what cascades from them) in one SAVEPOINT.
+
+        To change stored objects use ``update`` (or ``writing``): a change made before the SAVEPOINT
+        opens would be flushed outside it.
+        """
+        async with self.writing(*objects):
+            self.session.add_all(objects)
 
     async def create(self, **values: Any) -> ModelT:
         obj = self.new(**values)
@@ -176,10 +200,9 @@ class Repository(Generic[ModelT]):
         rows = list(rows)
         if not rows:
             return []
-        with translated(self.entity):
-            async with self.session.begin_nested():
-                result = await self.session.scalars(bulk_insert(self.model, rows))
-                return list(result.all())  # type: ignore[arg-type]
+        async with self.writing():
+            result = await self.session.scalars(bulk_insert(self.model, rows))
+            return list(result.all())  # type: ignore[arg-type]
 
     def _default(self, key: str) -> Any:
         return column_default(self.model, key)
@@ -198,17 +221,16 @@ class Repository(Generic[ModelT]):
                 entity=self.entity,
                 field="version",
             )
-        for name, value in changes.items():
-            setattr(obj, name, value)
-        await self.save(obj)
+        async with self.writing(obj):
+            for name, value in changes.items():
+                setattr(obj, name, value)
         return obj  # type: ignore[return-value]
 
     async def delete(self, id: uuid.UUID) -> None:
         """Delete by id in one statement; NotFoundError if absent, ConflictError if still referenced."""
         statement = delete(self.model).where(self.model.accession_id == id).returning(self.model.accession_id)
-        with translated(self.entity, deleting=True):
-            async with self.session.begin_nested():
-                deleted = (await self.session.execute(statement)).scalar_one_or_none()
+        async with self.writing(deleting=True):
+            deleted = (await self.session.execute(statement)).scalar_one_or_none()
         if deleted is None:
             raise NotFoundError(
                 f"{self.entity} {id} not found", entity=self.entity, field="accession_id", value=id

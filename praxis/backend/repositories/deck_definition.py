@@ -10,7 +10,6 @@ from sqlalchemy.orm.base import NO_VALUE
 
 from praxis.backend.models.orm import DeckDefinitionOrm, DeckPositionDefinitionOrm
 from praxis.backend.repositories.base import Repository, bulk_insert
-from praxis.backend.repositories.errors import translated
 
 
 class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
@@ -44,21 +43,20 @@ class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
         (deck_definition_id, name) unique constraint when a name is kept.
         """
         old = inspect(definition).attrs.positions.loaded_value
-        with translated(self.entity):
-            async with self.session.begin_nested():
-                await self.session.execute(
-                    delete(DeckPositionDefinitionOrm).where(
-                        DeckPositionDefinitionOrm.deck_definition_id == definition.accession_id
-                    )
+        async with self.writing(definition):
+            await self.session.execute(
+                delete(DeckPositionDefinitionOrm).where(
+                    DeckPositionDefinitionOrm.deck_definition_id == definition.accession_id
                 )
-                if old is not NO_VALUE:
-                    for position in old:
-                        if position in self.session:
-                            self.session.expunge(position)
-                set_committed_value(definition, "positions", [])
-                definition.positions.extend(self.positions_from(positions))
-                # new positions are a change of the deck type: bump its version and updated_at
-                definition.updated_at = func.statement_timestamp()
+            )
+            if old is not NO_VALUE:
+                for position in old:
+                    if position in self.session:
+                        self.session.expunge(position)
+            set_committed_value(definition, "positions", [])
+            definition.positions.extend(self.positions_from(positions))
+            # new positions are a change of the deck type: bump its version and updated_at
+            definition.updated_at = func.statement_timestamp()
         return definition
 
     async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> list[DeckDefinitionOrm]:
@@ -73,13 +71,9 @@ class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
         ]
         created: list[DeckPositionDefinitionOrm] = []
         if position_rows:
-            with translated(DeckPositionDefinitionOrm.__tablename__):
-                async with self.session.begin_nested():
-                    created = list(
-                        (
-                            await self.session.scalars(bulk_insert(DeckPositionDefinitionOrm, position_rows))
-                        ).all()
-                    )
+            async with self.writing():
+                inserted = await self.session.scalars(bulk_insert(DeckPositionDefinitionOrm, position_rows))
+                created = list(inserted.all())
         for definition in definitions:
             mine = [p for p in created if p.deck_definition_id == definition.accession_id]
             set_committed_value(definition, "positions", sorted(mine, key=lambda p: p.name))

@@ -7,7 +7,6 @@ from sqlalchemy.dialects.postgresql import insert
 
 from praxis.backend.models.orm import ProtocolDefinitionOrm
 from praxis.backend.repositories.base import Repository
-from praxis.backend.repositories.errors import translated
 
 _IDENTITY = ("accession_id", "fqn", "version")
 
@@ -35,9 +34,8 @@ class ProtocolDefinitionRepository(Repository[ProtocolDefinitionOrm]):
             )
         else:
             statement = statement.on_conflict_do_nothing(index_elements=["fqn", "version"])
-        with translated(self.entity):
-            async with self.session.begin_nested():
-                await self.session.execute(statement)
+        async with self.writing():
+            await self.session.execute(statement)
         found = await self.session.scalars(
             select(self.model)
             .where(self.model.fqn == values["fqn"], self.model.version == values["version"])

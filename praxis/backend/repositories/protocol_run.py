@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 from praxis.backend.db.base import new_id
 from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm, RunStatus
 from praxis.backend.repositories.base import Repository
-from praxis.backend.repositories.errors import translated
 
 
 class ProtocolRunRepository(Repository[ProtocolRunOrm]):
@@ -39,12 +38,11 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
         statement = insert(table).values(
             accession_id=new_id(), protocol_run_id=run.accession_id, sequence=next_sequence, **values
         )
-        with translated(table.name):
-            async with self.session.begin_nested():
-                result = await self.session.scalars(
-                    select(FunctionCallLogOrm).from_statement(statement.returning(*table.c))
-                )
-                return result.one()
+        async with self.writing():
+            result = await self.session.scalars(
+                select(FunctionCallLogOrm).from_statement(statement.returning(*table.c))
+            )
+            return result.one()
 
     async def calls_of(self, run_id: uuid.UUID) -> list[FunctionCallLogOrm]:
         statement = (
