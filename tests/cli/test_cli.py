@@ -145,7 +145,7 @@ async def test_serve_answers_with_the_demo_lab_and_the_docs(cli_database: str) -
     assert praxis(cli_database, "db", "seed-demo").returncode == 0
     port = free_port()
     env = {**os.environ, "PRAXIS_DATABASE_URL": cli_database}
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: ASYNC220 - a server for the test to talk to, not awaited work
         [sys.executable, "-m", "praxis.backend.cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
