@@ -26,6 +26,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Directories that protocol discovery may scan; a discovery path must lie under one.",
     )
+    max_body_bytes: int = Field(default=1024 * 1024, description="Larger request bodies get 413.")
     pool_size: int = 10
     max_overflow: int = 20
     host: str = "127.0.0.1"

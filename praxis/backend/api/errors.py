@@ -55,8 +55,13 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         }
         for error in exc.errors()
     ]
-    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-    where = ".".join(str(part) for part in first["loc"][1:]) or ".".join(str(part) for part in first["loc"])
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request", "type": ""}
+    if first["type"] == "json_invalid":
+        where = "body"  # the loc of a JSON syntax error is a character offset, not a field
+    else:
+        where = ".".join(str(part) for part in first["loc"][1:]) or ".".join(
+            str(part) for part in first["loc"]
+        )
     detail = f"{where}: {first['msg']}" if where else str(first["msg"])
     return error_response(422, "validation_error", detail, field=where or None, errors=errors)
 
