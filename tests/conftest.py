@@ -25,10 +25,11 @@ from tests.harness.database import (
     ensure_non_durable,
     prepare_template,
     resolve_server,
+    rows_left,
     worker_database_name,
 )
 from tests.harness.queries import QueryLog, counting
-from tests.harness.session import isolated_session
+from tests.harness.session import isolated_session, per_request_savepoint
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,9 @@ async def test_database_url(test_server: TestServer, worker_id: str) -> AsyncIte
     name = worker_database_name(worker_id)
     url = await clone_database(test_server, template.name, name)
     yield url
+    leftovers = await rows_left(url)
     await drop_database(test_server, name)
+    assert not leftovers, f"rows outlived their tests in {name}: {leftovers}"
 
 
 @pytest.fixture(scope="session")
@@ -84,25 +87,10 @@ def count_queries(db_session: AsyncSession) -> Callable[[], AbstractContextManag
 
 @pytest.fixture
 async def client(db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the app, in-process; each request runs on the test's session.
-
-    Every request gets a SAVEPOINT of its own, committed if the request succeeds and rolled back if
-    it fails: the same unit-of-work semantics as production, without undoing the test's own set-up.
-    """
+    """An HTTP client on the app, in-process; each request runs on the test's session, in a SAVEPOINT
+    of its own (committed on success, rolled back on failure, as production's unit of work)."""
     app = create_app()
-
-    async def request_session() -> AsyncIterator[AsyncSession]:
-        savepoint = await db_session.begin_nested()
-        try:
-            yield db_session
-        except BaseException:
-            if savepoint.is_active:
-                await savepoint.rollback()
-            raise
-        if savepoint.is_active:
-            await savepoint.commit()
-
-    app.dependency_overrides[get_session] = request_session
+    app.dependency_overrides[get_session] = per_request_savepoint(db_session)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
     ) as http:

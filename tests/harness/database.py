@@ -243,3 +243,23 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+async def rows_left(url: str) -> dict[str, int]:
+    """Tables of ``url`` that hold rows (``alembic_version`` aside): after a suite, there must be none."""
+    connection = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        counts = {}
+        for row in tables:
+            quoted = '"' + row["tablename"].replace('"', '""') + '"'
+            count = await connection.fetchval(f"SELECT count(*) FROM {quoted}")
+            if count:
+                counts[row["tablename"]] = count
+        return counts
+    finally:
+        await connection.close()

@@ -8,7 +8,7 @@ nothing it writes outlives the test or is ever visible to another connection.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -35,3 +35,24 @@ async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             await session.close()
             if transaction.is_active:
                 await transaction.rollback()
+
+
+def per_request_savepoint(session: AsyncSession) -> Callable[[], AsyncIterator[AsyncSession]]:
+    """A stand-in for the app's ``get_session`` that serves every request from the test's session.
+
+    Each request gets a SAVEPOINT of its own, committed if the request succeeds and rolled back if it
+    fails: the unit-of-work semantics of production, without undoing the test's own set-up.
+    """
+
+    async def request_session() -> AsyncIterator[AsyncSession]:
+        savepoint = await session.begin_nested()
+        try:
+            yield session
+        except BaseException:
+            if savepoint.is_active:
+                await savepoint.rollback()
+            raise
+        if savepoint.is_active:
+            await savepoint.commit()
+
+    return request_session
