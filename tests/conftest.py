@@ -95,3 +95,16 @@ async def client(db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
         transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
     ) as http:
         yield http
+
+
+@pytest.fixture
+async def committed_database(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
+    """The URL of a migrated database of the test's own, where writes are really committed.
+
+    For what a rolled-back transaction cannot show: a subprocess (the ``praxis`` command), or several
+    connections racing each other. Cloned from the template in milliseconds, dropped afterwards.
+    """
+    name = worker_database_name(worker_id) + "_committed"
+    template = await prepare_template(test_server)
+    yield await clone_database(test_server, template.name, name)
+    await drop_database(test_server, name)

@@ -1,7 +1,7 @@
 """The ``praxis`` command, run as a user runs it: in a subprocess, against a database of its own.
 
 A subprocess cannot see the test's rolled-back transaction, so these tests get a committed database
-cloned from the migrated template (``cli_database``) and read what the command left in it.
+cloned from the migrated template (the ``committed_database`` fixture) and read what the command left in it.
 """
 
 from __future__ import annotations
@@ -12,31 +12,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
-
-from tests.harness.database import (
-    TestServer,
-    clone_database,
-    drop_database,
-    prepare_template,
-    worker_database_name,
-)
-
-
-@pytest.fixture
-async def cli_database(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
-    name = worker_database_name(worker_id) + "_cli"
-    template = await prepare_template(test_server)
-    url = await clone_database(test_server, template.name, name)
-    yield url
-    await drop_database(test_server, name)
 
 
 def praxis(url: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -60,19 +41,19 @@ async def scalar(url: str, sql: str) -> object:
         await engine.dispose()
 
 
-async def test_db_current_downgrade_and_upgrade(cli_database: str) -> None:
-    current = praxis(cli_database, "db", "current")
+async def test_db_current_downgrade_and_upgrade(committed_database: str) -> None:
+    current = praxis(committed_database, "db", "current")
     assert current.returncode == 0, current.stderr
-    head = await scalar(cli_database, "SELECT version_num FROM alembic_version")
+    head = await scalar(committed_database, "SELECT version_num FROM alembic_version")
     assert f"{head} (head)" in current.stdout + current.stderr
 
-    down = praxis(cli_database, "db", "downgrade", "base")
+    down = praxis(committed_database, "db", "downgrade", "base")
     assert down.returncode == 0, down.stderr
-    assert await scalar(cli_database, "SELECT to_regclass('public.deck') IS NULL") is True
+    assert await scalar(committed_database, "SELECT to_regclass('public.deck') IS NULL") is True
 
-    up = praxis(cli_database, "db", "upgrade")
+    up = praxis(committed_database, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert await scalar(cli_database, "SELECT version_num FROM alembic_version") == head
+    assert await scalar(committed_database, "SELECT version_num FROM alembic_version") == head
 
 
 def write_protocols(directory: Path, count: int) -> None:
@@ -87,52 +68,54 @@ def write_protocols(directory: Path, count: int) -> None:
 
 
 async def test_discover_stores_protocols_and_running_it_twice_changes_nothing(
-    cli_database: str, tmp_path: Path
+    committed_database: str, tmp_path: Path
 ) -> None:
     write_protocols(tmp_path / "protocols", 25)  # long enough a scan for the progress bar
 
-    first = praxis(cli_database, "discover", str(tmp_path / "protocols"))
+    first = praxis(committed_database, "discover", str(tmp_path / "protocols"))
     assert first.returncode == 0, first.stdout + first.stderr
     assert "25 protocol(s) in the catalog" in first.stdout
-    stamp = await scalar(cli_database, "SELECT max(updated_at)::text FROM protocol_definition")
+    stamp = await scalar(committed_database, "SELECT max(updated_at)::text FROM protocol_definition")
 
-    second = praxis(cli_database, "discover", str(tmp_path / "protocols"))
+    second = praxis(committed_database, "discover", str(tmp_path / "protocols"))
     assert second.returncode == 0
-    assert await scalar(cli_database, "SELECT count(*) FROM protocol_definition") == 25
-    assert await scalar(cli_database, "SELECT max(updated_at)::text FROM protocol_definition") == stamp
+    assert await scalar(committed_database, "SELECT count(*) FROM protocol_definition") == 25
+    assert await scalar(committed_database, "SELECT max(updated_at)::text FROM protocol_definition") == stamp
 
 
-async def test_discover_reports_a_broken_file_and_keeps_the_others(cli_database: str, tmp_path: Path) -> None:
+async def test_discover_reports_a_broken_file_and_keeps_the_others(
+    committed_database: str, tmp_path: Path
+) -> None:
     write_protocols(tmp_path / "protocols", 2)
     (tmp_path / "protocols" / "broken.py").write_text("def oops(:\n")
 
-    result = praxis(cli_database, "discover", str(tmp_path / "protocols"))
+    result = praxis(committed_database, "discover", str(tmp_path / "protocols"))
 
     assert result.returncode == 1
     assert "broken.py" in result.stdout and "SyntaxError" in result.stdout
-    assert await scalar(cli_database, "SELECT count(*) FROM protocol_definition") == 2
+    assert await scalar(committed_database, "SELECT count(*) FROM protocol_definition") == 2
 
 
-def test_discover_of_a_missing_directory_is_a_clear_error(cli_database: str, tmp_path: Path) -> None:
-    result = praxis(cli_database, "discover", str(tmp_path / "nowhere"))
+def test_discover_of_a_missing_directory_is_a_clear_error(committed_database: str, tmp_path: Path) -> None:
+    result = praxis(committed_database, "discover", str(tmp_path / "nowhere"))
     assert result.returncode == 2
     assert "nowhere is not a directory" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 
-async def test_seed_demo_loads_the_lab_once(cli_database: str) -> None:
-    first = praxis(cli_database, "db", "seed-demo")
+async def test_seed_demo_loads_the_lab_once(committed_database: str) -> None:
+    first = praxis(committed_database, "db", "seed-demo")
     assert first.returncode == 0, first.stderr
     assert "loaded" in first.stdout
-    assert await scalar(cli_database, "SELECT count(*) FROM machine") == 2
-    assert await scalar(cli_database, "SELECT count(*) FROM function_data_output") == 96
-    assert await scalar(cli_database, "SELECT status FROM protocol_run") == "completed"
-    assert await scalar(cli_database, "SELECT count(*) FROM deck_position_definition") == 30
+    assert await scalar(committed_database, "SELECT count(*) FROM machine") == 2
+    assert await scalar(committed_database, "SELECT count(*) FROM function_data_output") == 96
+    assert await scalar(committed_database, "SELECT status FROM protocol_run") == "completed"
+    assert await scalar(committed_database, "SELECT count(*) FROM deck_position_definition") == 30
 
-    second = praxis(cli_database, "db", "seed-demo")
+    second = praxis(committed_database, "db", "seed-demo")
     assert second.returncode == 0 and "already there" in second.stdout
-    assert await scalar(cli_database, "SELECT count(*) FROM workcell") == 1
-    assert await scalar(cli_database, "SELECT count(*) FROM function_data_output") == 96
+    assert await scalar(committed_database, "SELECT count(*) FROM workcell") == 1
+    assert await scalar(committed_database, "SELECT count(*) FROM function_data_output") == 96
 
 
 def free_port() -> int:
@@ -141,10 +124,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_serve_answers_with_the_demo_lab_and_the_docs(cli_database: str) -> None:
-    assert praxis(cli_database, "db", "seed-demo").returncode == 0
+async def test_serve_answers_with_the_demo_lab_and_the_docs(committed_database: str) -> None:
+    assert praxis(committed_database, "db", "seed-demo").returncode == 0
     port = free_port()
-    env = {**os.environ, "PRAXIS_DATABASE_URL": cli_database}
+    env = {**os.environ, "PRAXIS_DATABASE_URL": committed_database}
     server = subprocess.Popen(  # noqa: ASYNC220 - a server for the test to talk to, not awaited work
         [sys.executable, "-m", "praxis.backend.cli", "serve", "--port", str(port)],
         env=env,

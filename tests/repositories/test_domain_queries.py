@@ -159,3 +159,14 @@ async def test_outputs_of_a_run(repos: Builders, plain: Repositories) -> None:
     listed = await plain.data_output.list_for_run(run.accession_id)
     assert {o.accession_id for o in listed} == {o.accession_id for o in outputs}
     assert len(await plain.data_output.list_for_run(run.accession_id, limit=2, offset=4)) == 1
+
+
+async def test_a_new_row_reads_its_empty_collections_without_a_query(
+    repos: Builders, plain: Repositories, count_queries: Any
+) -> None:
+    definition = await repos.protocol_definition.create()
+    run = await plain.protocol_run.create(name="fresh", protocol_definition_id=definition.accession_id)
+    deck_type = await plain.deck_definition.create(name="bare", fqn="pylabrobot.resources.Deck")
+    with count_queries() as queries:
+        assert (run.function_calls, deck_type.positions) == ([], [])
+    assert queries.count == 0

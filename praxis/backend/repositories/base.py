@@ -159,6 +159,10 @@ class Repository(Generic[ModelT]):
         for column in self.model.__table__.c:
             if column.key not in values and column.default is None and column.server_default is None:
                 values[column.key] = None
+        # A new row has no children yet: say so, rather than leave the collection unloaded.
+        for name, relationship in self.model.__mapper__.relationships.items():
+            if relationship.uselist and name not in values:
+                values[name] = []
         return self.model(**values)  # type: ignore[return-value]
 
     @asynccontextmanager
