@@ -5,9 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 MAX_JSON_BYTES = 64 * 1024
 
@@ -46,7 +54,27 @@ class VersionedRead(ReadSchema):
     version: int = Field(description="Increases with every change; send it back to update safely.")
 
 
-class VersionedUpdate(Schema):
+class UpdateSchema(Schema):
+    """A partial update: a field left out stays as it is, and ``null`` clears only what may be empty.
+
+    Every field of an update is optional so that it can be left out, which would also let an explicit
+    ``null`` through to a column that must have a value; the database would then refuse it under the
+    column's own name (``parent_machine_id`` for a deck's ``machine_id``). Here it is a 422 naming the
+    API field instead, before anything is written.
+    """
+
+    #: fields a client may set to null (clearing a description, taking a machine out of its workcell)
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _null_only_where_allowed(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError("may be left out, but not set to null")
+        return value
+
+
+class VersionedUpdate(UpdateSchema):
     version: int | None = Field(
         default=None,
         ge=1,

@@ -49,6 +49,8 @@ class DeckDefinitionCreate(Schema):
 
 
 class DeckDefinitionUpdate(VersionedUpdate):
+    nullable = frozenset({"version", "description", "size_x_mm", "size_y_mm", "size_z_mm"})
+
     name: Name | None = None
     fqn: Fqn | None = None
     description: Text | None = None
@@ -87,6 +89,8 @@ class DeckCreate(Schema):
 
 
 class DeckUpdate(VersionedUpdate):
+    nullable = frozenset({"version", "workcell_id", "description"})
+
     name: Name | None = None
     deck_definition_id: uuid.UUID | None = None
     machine_id: uuid.UUID | None = None

@@ -27,6 +27,8 @@ class MachineCreate(Schema):
 
 
 class MachineUpdate(VersionedUpdate):
+    nullable = frozenset({"version", "description", "workcell_id"})
+
     name: Name | None = None
     fqn: Fqn | None = None
     description: Text | None = None

@@ -16,6 +16,7 @@ from praxis.backend.models.schemas.common import (
     Schema,
     ShortText,
     Text,
+    UpdateSchema,
 )
 
 WellName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,2}[0-9]{1,3}$", max_length=16)]
@@ -38,7 +39,9 @@ class DataOutputCreate(Schema):
     deck_id: uuid.UUID | None = None
 
 
-class DataOutputUpdate(Schema):
+class DataOutputUpdate(UpdateSchema):
+    nullable = frozenset({"unit", "well_name"})
+
     name: Name | None = None
     unit: ShortText | None = None
     spatial_context: JsonObject | None = None

@@ -16,6 +16,7 @@ from praxis.backend.models.schemas.common import (
     Schema,
     ShortText,
     Text,
+    UpdateSchema,
     VersionedRead,
     VersionedUpdate,
 )
@@ -34,7 +35,9 @@ class ProtocolDefinitionCreate(Schema):
     required_assets: list[JsonObject] = Field(default_factory=list, max_length=200)
 
 
-class ProtocolDefinitionUpdate(Schema):
+class ProtocolDefinitionUpdate(UpdateSchema):
+    nullable = frozenset({"description"})
+
     name: Name | None = None
     description: Text | None = None
     parameters: list[JsonObject] | None = Field(default=None, max_length=200)
@@ -106,6 +109,8 @@ class ProtocolRunCreate(Schema):
 
 class ProtocolRunUpdate(VersionedUpdate):
     """Only descriptive fields; the status changes through the transition routes."""
+
+    nullable = frozenset({"version"})
 
     name: Name | None = None
 

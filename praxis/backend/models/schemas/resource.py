@@ -14,6 +14,7 @@ from praxis.backend.models.schemas.common import (
     ReadSchema,
     Schema,
     Text,
+    UpdateSchema,
 )
 
 
@@ -30,7 +31,9 @@ class ResourceDefinitionCreate(Schema):
     properties: JsonObject = Field(default_factory=dict)
 
 
-class ResourceDefinitionUpdate(Schema):
+class ResourceDefinitionUpdate(UpdateSchema):
+    nullable = frozenset({"description", "size_x_mm", "size_y_mm", "size_z_mm", "nominal_volume_ul"})
+
     name: Name | None = None
     fqn: Fqn | None = None
     description: Text | None = None
@@ -71,7 +74,9 @@ class ResourceCreate(Schema):
     properties: JsonObject = Field(default_factory=dict)
 
 
-class ResourceUpdate(Schema):
+class ResourceUpdate(UpdateSchema):
+    nullable = frozenset({"workcell_id", "parent_id", "position_name"})
+
     name: Name | None = None
     resource_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None

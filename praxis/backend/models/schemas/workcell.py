@@ -23,6 +23,8 @@ class WorkcellCreate(Schema):
 
 
 class WorkcellUpdate(VersionedUpdate):
+    nullable = frozenset({"version", "description"})
+
     name: Name | None = None
     description: Text | None = None
     status: WorkcellStatus | None = None
