@@ -40,7 +40,15 @@ globals().update(GUIDE_TESTS)
 
 def test_guide_examples_cover_every_fixture_and_builder() -> None:
     code = "\n".join(source for _, source in python_blocks(GUIDE.read_text()))
-    fixtures = ["repos", "db_session", "client", "count_queries", "db_engine", "test_server"]
+    fixtures = [
+        "repos",
+        "db_session",
+        "client",
+        "count_queries",
+        "committed_database",
+        "db_engine",
+        "test_server",
+    ]
     missing_fixtures = [name for name in fixtures if not re.search(rf"\b{name}: ", code)]
     builders = [name for name in Builders.__annotations__ if not name.startswith("_")]
     missing_builders = [name for name in builders if f"repos.{name}." not in code]

