@@ -566,3 +566,22 @@ async def test_delete_of_a_carrier_leaves_its_labware_free_standing(
     await db_session.refresh(plate)
     assert plate.parent_id is None
     assert (await client.get(f"{RESOURCES}/{plate.accession_id}")).json()["parent_id"] is None
+
+
+async def test_update_resource_onto_its_own_labware_is_422(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    carrier = await repos.resource.create(name="carrier")
+    rack = await repos.resource.create(name="rack", parent=carrier)
+    tube = await repos.resource.create(name="tube", parent=rack)
+
+    response = await client.patch(
+        f"{RESOURCES}/{carrier.accession_id}", json={"parent_id": str(tube.accession_id)}
+    )
+
+    assert_error(response, 422, "invalid_value", entity="resource", field="parent_id")
+    assert (await repos.resource.get(carrier.accession_id)).parent_id is None
+    sideways = await client.patch(
+        f"{RESOURCES}/{tube.accession_id}", json={"parent_id": str(carrier.accession_id)}
+    )
+    assert sideways.status_code == 200  # moving down the same tree without a loop is fine
