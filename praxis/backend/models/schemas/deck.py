@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
+from pydantic import AfterValidator, AliasChoices, Field
 
 from praxis.backend.models.orm import ResourceCategory
 from praxis.backend.models.schemas.common import (
@@ -28,6 +29,20 @@ class DeckPositionIn(Schema):
     properties: JsonObject = Field(default_factory=dict)
 
 
+def _distinct_names(positions: list[DeckPositionIn]) -> list[DeckPositionIn]:
+    """Position names are unique within a deck type: a repeated one is a mistake in this body, a 422
+    naming ``positions``, rather than a 409 about a table the client never sees."""
+    seen: set[str] = set()
+    for position in positions:
+        if position.name in seen:
+            raise ValueError(f"position {position.name!r} is listed twice; position names must be distinct")
+        seen.add(position.name)
+    return positions
+
+
+Positions = Annotated[list[DeckPositionIn], AfterValidator(_distinct_names)]
+
+
 class DeckPositionRead(ReadSchema):
     name: str
     x_mm: float | None
@@ -45,7 +60,7 @@ class DeckDefinitionCreate(Schema):
     size_y_mm: Millimetres | None = None
     size_z_mm: Millimetres | None = None
     positioning_config: JsonObject = Field(default_factory=dict)
-    positions: list[DeckPositionIn] = Field(default_factory=list, max_length=500)
+    positions: Positions = Field(default_factory=list, max_length=500)
 
 
 class DeckDefinitionUpdate(VersionedUpdate):
@@ -58,7 +73,7 @@ class DeckDefinitionUpdate(VersionedUpdate):
     size_y_mm: Millimetres | None = None
     size_z_mm: Millimetres | None = None
     positioning_config: JsonObject | None = None
-    positions: list[DeckPositionIn] | None = Field(
+    positions: Positions | None = Field(
         default=None, max_length=500, description="When given, replaces the whole set of positions."
     )
 
