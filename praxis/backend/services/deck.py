@@ -76,6 +76,12 @@ class DeckService(CrudService[DeckOrm]):
         return values
 
     async def before_update(self, obj: DeckOrm, changes: dict[str, Any]) -> dict[str, Any]:
+        """A deck moved to another machine goes to that machine's workcell, as a new deck would,
+        unless the same request names a workcell of its own."""
         checked = {k: v for k, v in changes.items() if k in {"parent_machine_id", "deck_definition_id"}}
-        await self._check_references({**checked, "workcell_id": None})
+        if "workcell_id" in changes:
+            checked["workcell_id"] = changes["workcell_id"]
+        await self._check_references(checked)
+        if "parent_machine_id" in changes and changes["parent_machine_id"] != obj.parent_machine_id:
+            changes.setdefault("workcell_id", checked.get("workcell_id"))
         return changes
