@@ -68,6 +68,10 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's "error parsing the body" (a body that is not what its content type says): invalid
+        # input like any other, so the same 422 as a body that fails validation
+        return error_response(422, "validation_error", f"body: {exc.detail}", field="body")
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     response = error_response(
         exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail)
