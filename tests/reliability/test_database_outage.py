@@ -35,22 +35,24 @@ def private_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
 
 
 @pytest.fixture
-async def api(private_server: tuple[Any, str]) -> AsyncIterator[httpx.AsyncClient]:
+async def api_on_private_server(private_server: tuple[Any, str]) -> AsyncIterator[httpx.AsyncClient]:
     _, url = private_server
     engine = create_async_engine(url, poolclass=NullPool)
     await upgrade_to_head(engine)
     await engine.dispose()
     app = create_app(database_url=url)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://praxis.test") as client,
+    ):
         yield client
 
 
 async def test_the_api_answers_503_while_the_database_is_down_and_recovers(
-    private_server: tuple[Any, str], api: httpx.AsyncClient
+    private_server: tuple[Any, str], api_on_private_server: httpx.AsyncClient
 ) -> None:
     server, _ = private_server
+    api = api_on_private_server
     assert (await api.post("/api/v1/workcells", json={"name": "before the outage"})).status_code == 201
 
     server.stop()
