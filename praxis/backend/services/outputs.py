@@ -24,6 +24,9 @@ class OutputService(CrudService[FunctionDataOutputOrm]):
                 field="protocol_run_id",
                 value=run_id,
             )
+        call_id = values.get("function_call_id")
+        if call_id is not None:
+            await self._check_call_of_run(call_id, run_id)
         data_type = DataType(values.get("data_type", DataType.NUMERIC))
         wanted = VALUE_FIELD[data_type]
         if values.get(wanted) is None:
@@ -38,6 +41,17 @@ class OutputService(CrudService[FunctionDataOutputOrm]):
                     field=other,
                 )
         return values
+
+    async def _check_call_of_run(self, call_id: Any, run_id: Any) -> None:
+        """An output names a function call of its own run: a call of another run would tie the
+        measurement to a step that run never took (the foreign key alone allows any call)."""
+        if not any(call.accession_id == call_id for call in await self.repos.protocol_run.calls_of(run_id)):
+            raise InvalidReferenceError(
+                f"function call {call_id} is not a call of protocol run {run_id}",
+                entity="function_data_output",
+                field="function_call_id",
+                value=call_id,
+            )
 
     async def list_for_run(self, run_id: Any) -> list[FunctionDataOutputOrm]:
         await self.repos.protocol_run.get(run_id)
