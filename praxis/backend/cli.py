@@ -121,8 +121,8 @@ def discover(path: Path = typer.Argument(..., help="A directory of protocol file
 
         try:
             result = _in_unit_of_work(target.url, work)
-        except PraxisError as error:
-            console.print(f"[red]{error.message}[/red]")
+        except PraxisError as refused:
+            console.print(f"[red]{refused.message}[/red]")
             raise typer.Exit(2) from None
     for definition in result.definitions:
         console.print(f"  {definition.fqn} {definition.version}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Enum, MetaData, func
+from sqlalchemy import DateTime, Enum, MetaData, Table, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from uuid_utils.compat import uuid7
@@ -49,6 +49,7 @@ class Entity(Base):
 
     __abstract__ = True
     __mapper_args__ = {"eager_defaults": True}
+    __table__: ClassVar[Table]  # every entity maps one plain table (no joined-table inheritance)
 
     accession_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id, sort_order=-1)
     created_at: Mapped[datetime] = mapped_column(server_default=func.statement_timestamp(), sort_order=100)

@@ -8,6 +8,7 @@ and leaves the session usable for the next statement.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +19,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ColumnProperty
 from sqlalchemy.sql.base import ExecutableOption
+from sqlalchemy.sql.schema import ColumnDefault
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from praxis.backend.db.base import Entity
 from praxis.backend.errors import ConflictError, InvalidValueError, NotFoundError, PraxisError
@@ -94,11 +97,11 @@ class Repository(Generic[ModelT]):
         clauses.append(self.model.accession_id.asc())
         return clauses
 
-    def select(self, filters: Mapping[str, Any] | None = None) -> Select[tuple[ModelT]]:
+    def select(self, filters: Mapping[str, Any] | None = None) -> Select[Any]:
         statement = select(self.model).where(*self.where(filters))
         if self.eager:
             statement = statement.options(*self.eager).execution_options(populate_existing=True)
-        return statement  # type: ignore[return-value]
+        return statement
 
     # -- reads ------------------------------------------------------------------------------------
     async def get_or_none(self, id: uuid.UUID) -> ModelT | None:
@@ -199,7 +202,7 @@ class Repository(Generic[ModelT]):
         await self.save(obj)
         return obj
 
-    async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> list[ModelT]:
+    async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> builtins.list[ModelT]:
         """Insert every row in one statement (see ``bulk_insert``); the rows come back as objects."""
         rows = list(rows)
         if not rows:
@@ -247,14 +250,14 @@ class Repository(Generic[ModelT]):
 def column_default(model: type[Entity], key: str) -> Any:
     """The client-side default of a column: a value, a zero-argument callable, or None."""
     default = model.__table__.c[key].default
-    if default is None:
+    if not isinstance(default, ColumnDefault):
         return None
     if default.is_callable:
-        return lambda: default.arg(None)  # type: ignore[operator,union-attr]
-    return default.arg  # type: ignore[union-attr]
+        return lambda: default.arg(None)
+    return default.arg
 
 
-def bulk_insert(model: type[Entity], rows: list[Mapping[str, Any]]) -> Select[Any]:
+def bulk_insert(model: type[Entity], rows: Sequence[Mapping[str, Any]]) -> ExecutableReturnsRows:
     """``INSERT ... SELECT FROM unnest($1::type[], $2::type[], ...) RETURNING``, as an ORM select.
 
     One array parameter per column instead of one parameter per value: a single round trip for any

@@ -61,9 +61,9 @@ class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
 
     async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> list[DeckDefinitionOrm]:
         """Definitions in one INSERT, then all their positions (rows may carry ``positions``) in one more."""
-        rows = [dict(row) for row in rows]
-        positions = [row.pop("positions", None) or [] for row in rows]
-        definitions = await super().create_many(rows)
+        own_rows = [dict(row) for row in rows]
+        positions = [row.pop("positions", None) or [] for row in own_rows]
+        definitions = await super().create_many(own_rows)
         position_rows = [
             {**_as_row(position), "deck_definition_id": definition.accession_id}
             for definition, of_definition in zip(definitions, positions, strict=True)
