@@ -264,3 +264,10 @@ async def test_a_server_without_protocol_roots_discovers_nothing(
         body = assert_error(response, 422, "invalid_value", field="path")
         assert "PRAXIS_PROTOCOL_ROOTS" in body["detail"]
     assert await repos.protocol_definition.count() == 0
+
+
+async def test_a_path_with_a_nul_character_is_422(
+    discovery_client: httpx.AsyncClient, repos: Builders
+) -> None:
+    assert_validation_error(await discovery_client.post(URL, json={"path": "protocols\x00"}), "path")
+    assert await repos.protocol_definition.count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -358,3 +359,17 @@ async def test_delete_is_204_then_404(client: httpx.AsyncClient, repos: Builders
     assert await repos.protocol_run.exists(accession_id=output.protocol_run_id)
     assert_not_found(await client.get(f"{URL}/{output.accession_id}"), entity="function_data_output")
     assert_not_found(await client.delete(f"{URL}/{output.accession_id}"), entity="function_data_output")
+
+
+async def test_a_time_without_a_zone_is_taken_as_utc(client: httpx.AsyncClient, repos: Builders) -> None:
+    """What the response says is what is stored: a naive ``measured_at`` is UTC in both."""
+    response = await client.post(URL, json=await output_body(repos, measured_at="2026-03-01T10:15:00"))
+
+    assert response.status_code == 201
+    measured_at = datetime.fromisoformat(response.json()["measured_at"])
+    assert measured_at == datetime(2026, 3, 1, 10, 15, tzinfo=UTC)
+    stored = await repos.data_output.get(response.json()["accession_id"])
+    await repos.session.refresh(stored)
+    assert stored.measured_at == measured_at
+    fetched = await client.get(f"{URL}/{response.json()['accession_id']}")
+    assert datetime.fromisoformat(fetched.json()["measured_at"]) == measured_at

@@ -570,8 +570,23 @@ async def test_a_call_on_an_unknown_run_is_404(client: httpx.AsyncClient) -> Non
         ({"function_name": "mix", "status": "paused"}, "status"),
         ({"function_name": "mix", "arguments": [1]}, "arguments"),
         ({"function_name": "mix", "sequence": 7}, "sequence"),
+        (
+            {
+                "function_name": "mix",
+                "started_at": "2026-03-01T10:00:00Z",
+                "ended_at": "2026-03-01T09:59:59Z",
+            },
+            "ended_at",
+        ),
     ],
-    ids=["missing-name", "name-over-255", "unknown-status", "arguments-not-object", "sequence-is-assigned"],
+    ids=[
+        "missing-name",
+        "name-over-255",
+        "unknown-status",
+        "arguments-not-object",
+        "sequence-is-assigned",
+        "ended-before-started",
+    ],
 )
 async def test_a_call_refuses_invalid_input(
     client: httpx.AsyncClient, repos: Builders, body: dict[str, Any], field: str

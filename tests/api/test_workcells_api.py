@@ -339,3 +339,21 @@ async def test_delete_of_a_workcell_holding_machines_is_409_and_keeps_it(
     assert await repos.workcell.exists(accession_id=machine.workcell_id)
     assert (await repos.machine.get(machine.accession_id)).workcell_id == machine.workcell_id
     assert (await client.get(f"{URL}/{machine.workcell_id}")).status_code == 200
+
+
+# -- text the database cannot store ------------------------------------------------------------------
+
+
+async def test_a_nul_character_is_refused_where_it_is_sent(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    """PostgreSQL text and JSONB cannot hold U+0000: refused as a 422 on the field that has it, in
+    a body and in a query string alike, instead of reaching the database."""
+    in_name = await client.post(URL, json={"name": "bay\x001"})
+    in_json = await client.post(URL, json={"name": "bay-1", "latest_state": {"note": "a\u0000b"}})
+    in_filter = await client.get(URL, params={"name": "bay\x00"})
+
+    assert_validation_error(in_name, "name")
+    assert_validation_error(in_json, "latest_state")
+    assert_validation_error(in_filter, "name")
+    assert await repos.workcell.count() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -20,20 +20,55 @@ from pydantic import (
 MAX_JSON_BYTES = 64 * 1024
 
 
+NUL_MESSAGE = "may not contain the NUL character (U+0000), which the database cannot store"
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a string, or any key or string inside a JSON value, holds U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL text cannot hold U+0000; refused here, as a 422 on the field that carries it,
+    rather than as a database error (or, in a file path, a crash) further in."""
+    if "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
 def _json_within_limit(value: Any) -> Any:
     size = len(json.dumps(value, separators=(",", ":"), default=str).encode())
     if size > MAX_JSON_BYTES:
         raise ValueError(f"JSON value is {size} bytes; at most {MAX_JSON_BYTES} are allowed")
+    if _has_nul(value):
+        raise ValueError(NUL_MESSAGE)  # JSONB cannot hold it either
     return value
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Fqn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Text = Annotated[str, StringConstraints(max_length=10_000)]
-ShortText = Annotated[str, StringConstraints(max_length=64)]
+def _as_utc(value: datetime) -> datetime:
+    """A time without a zone is taken as UTC, which is how the database stores it; the response then
+    says what is stored instead of echoing a zoneless time back."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(_no_nul)
+]
+Fqn = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_no_nul)
+]
+Text = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
+ShortText = Annotated[str, StringConstraints(max_length=64), AfterValidator(_no_nul)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_within_limit)]
 JsonValue = Annotated[Any, AfterValidator(_json_within_limit)]
 Millimetres = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class Schema(BaseModel):
@@ -92,6 +127,12 @@ class ListQuery(BaseModel):
     order_by: str = Field(
         default="created_at", max_length=64, description="A field name; prefix - for descending."
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_in_text(cls, value: Any) -> Any:
+        """A filter with U+0000 would reach the database in a query, which refuses it outright."""
+        return _no_nul(value) if isinstance(value, str) else value
 
 
 class ErrorBody(BaseModel):

@@ -17,6 +17,7 @@ from praxis.backend.models.schemas.common import (
     ShortText,
     Text,
     UpdateSchema,
+    UtcDatetime,
 )
 
 WellName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,2}[0-9]{1,3}$", max_length=16)]
@@ -32,7 +33,7 @@ class DataOutputCreate(Schema):
     unit: ShortText | None = None
     spatial_context: JsonObject = Field(default_factory=dict)
     well_name: WellName | None = None
-    measured_at: datetime | None = None
+    measured_at: UtcDatetime | None = None
     function_call_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
     machine_id: uuid.UUID | None = None

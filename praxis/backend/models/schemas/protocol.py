@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from praxis.backend.models.orm import CallStatus, RunStatus
 from praxis.backend.models.schemas.common import (
@@ -17,6 +17,7 @@ from praxis.backend.models.schemas.common import (
     ShortText,
     Text,
     UpdateSchema,
+    UtcDatetime,
     VersionedRead,
     VersionedUpdate,
 )
@@ -84,8 +85,16 @@ class FunctionCallCreate(Schema):
     arguments: JsonObject = Field(default_factory=dict)
     return_value: JsonObject | None = None
     error_message: Text | None = None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
+    started_at: UtcDatetime | None = None
+    ended_at: UtcDatetime | None = None
+
+    @field_validator("ended_at")
+    @classmethod
+    def _ends_after_it_starts(cls, ended_at: datetime | None, info: ValidationInfo) -> datetime | None:
+        started_at = info.data.get("started_at")
+        if ended_at is not None and started_at is not None and ended_at < started_at:
+            raise ValueError("a call cannot end before it starts")
+        return ended_at
 
 
 class FunctionCallRead(ReadSchema):
