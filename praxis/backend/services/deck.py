@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from praxis.backend.errors import ConflictError, InvalidReferenceError
@@ -13,19 +15,19 @@ class DeckDefinitionService(CrudService[DeckDefinitionOrm]):
     repository_name = "deck_definition"
     orderable = frozenset({"created_at", "updated_at", "name", "fqn"})
 
-    async def create(self, data: dict[str, Any]) -> DeckDefinitionOrm:  # type: ignore[override]
+    async def create(self, data: Mapping[str, Any]) -> DeckDefinitionOrm:
         values = dict(data)
         positions = values.pop("positions", [])
         return await self.repos.deck_definition.create_with_positions(positions, **values)
 
     async def update(
-        self, id: Any, changes: dict[str, Any], *, expected_version: int | None = None
-    ) -> DeckDefinitionOrm:  # type: ignore[override]
-        changes = dict(changes)
-        positions = changes.pop("positions", None)
+        self, id: uuid.UUID, changes: Mapping[str, Any], *, expected_version: int | None = None
+    ) -> DeckDefinitionOrm:
+        values = dict(changes)
+        positions = values.pop("positions", None)
         definition = await self.repos.deck_definition.get(id)
         updated = await self.repos.deck_definition.update(
-            definition, expected_version=expected_version, **changes
+            definition, expected_version=expected_version, **values
         )
         if positions is not None:
             await self.repos.deck_definition.replace_positions(updated, positions)
