@@ -15,6 +15,8 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +63,7 @@ FULL = Plan(
     bulk_rounds=10,
     start_rounds=3,
     start_external=True,
-    scaling_rounds=3,
+    scaling_rounds=1,
 )
 QUICK = Plan(
     isolation_rounds=5,
@@ -86,6 +88,20 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+async def guarded(sections: dict[str, Section], section: Section, work: Awaitable[None]) -> None:
+    """Run one section; if it fails, keep the others and record the failure in its place.
+
+    The benchmark runs against code other people are changing; one broken piece must not cost the
+    figures of every other section."""
+    try:
+        await work
+    except Exception as error:
+        traceback.print_exc()
+        section.figures = []
+        section.skipped = f"failed: {type(error).__name__}: {str(error)[:300]}"
+    sections[section.key] = section
+
+
 async def run_in_process(plan: Plan, sections: dict[str, Section], run: dict[str, Any]) -> None:
     """Sections 1-3 and 6: on bench databases of the tests' server, dropped again at the end."""
     wanted = [key for key in ("isolation", "graphs", "bulk", "lists") if key in plan.sections]
@@ -97,40 +113,54 @@ async def run_in_process(plan: Plan, sections: dict[str, Section], run: dict[str
         if "isolation" in wanted:
             log("1/6 isolation cost per test")
             section = Section("isolation", "1. Isolation cost per test (ms per test)")
-            section.figures = await isolation.run(
-                databases, rounds=plan.isolation_rounds, batch=plan.isolation_batch
-            )
             section.notes = [
                 "schema variants use a fresh connection per test (NullPool): after DROP SCHEMA a pooled "
                 "connection's cached prepared statements would point at dropped tables",
                 "the migrations variant runs alembic upgrade head (what tests use); the create_all variant "
                 "replays metadata DDL and is shown only to separate Alembic's overhead: tests never use it",
             ]
-            sections["isolation"] = section
+
+            async def measure_isolation(section: Section = section) -> None:
+                section.figures = await isolation.run(
+                    databases, rounds=plan.isolation_rounds, batch=plan.isolation_batch
+                )
+
+            await guarded(sections, section, measure_isolation())
         if "graphs" in wanted:
             log("2/6 object graph creation")
             section = Section("graphs", "2. Deck graph creation (ms per graph, statements per graph)")
-            section.figures = await graphs.run(databases, rounds=plan.graph_rounds, batch=plan.graph_batch)
             section.notes = [
                 "graph: workcell, machine, deck definition with 2 positions, deck; all in db_session",
                 "polyfactory uses its stock async persistence (add, commit = RELEASE SAVEPOINT, refresh)",
             ]
-            sections["graphs"] = section
+
+            async def measure_graphs(section: Section = section) -> None:
+                section.figures = await graphs.run(
+                    databases, rounds=plan.graph_rounds, batch=plan.graph_batch
+                )
+
+            await guarded(sections, section, measure_graphs())
         if "bulk" in wanted:
             log("3/6 bulk creation")
             section = Section("bulk", "3. Bulk creation of data outputs (rows per second)")
-            section.figures = await bulk.run(databases, rounds=plan.bulk_rounds)
             section.notes = ["create_batch(1000) includes creating its run's parents once (2 INSERTs)"]
-            sections["bulk"] = section
+
+            async def measure_bulk(section: Section = section) -> None:
+                section.figures = await bulk.run(databases, rounds=plan.bulk_rounds)
+
+            await guarded(sections, section, measure_bulk())
         if "lists" in wanted:
             log("6/6 list reads (placeholder)")
-            result = await list_reads.run(databases)
             section = Section("lists", "6. Statements per list read at 10 and 1,000 rows")
-            if isinstance(result, list_reads.Skipped):
-                section.skipped = result.reason
-            else:
-                section.figures = result
-            sections["lists"] = section
+
+            async def measure_lists(section: Section = section) -> None:
+                result = await list_reads.run(databases)
+                if isinstance(result, list_reads.Skipped):
+                    section.skipped = result.reason
+                else:
+                    section.figures = result
+
+            await guarded(sections, section, measure_lists())
     finally:
         await databases.close()
 
@@ -139,18 +169,25 @@ async def run_subprocesses(plan: Plan, sections: dict[str, Section]) -> None:
     if "start" in plan.sections:
         log("4/6 suite start (pytest subprocesses)")
         section = Section("start", "4. Suite start: process start to the first test body (s)")
-        section.figures, section.notes = await suite.run_start(
-            rounds=plan.start_rounds, cold=True, external=plan.start_external
-        )
-        sections["start"] = section
+
+        async def measure_start(section: Section = section) -> None:
+            section.figures, section.notes = await suite.run_start(
+                rounds=plan.start_rounds, cold=True, external=plan.start_external
+            )
+
+        await guarded(sections, section, measure_start())
     if "scaling" in plan.sections:
         section = Section("scaling", "5. Scaling: the whole suite with pytest-xdist (s)")
         if plan.scaling_rounds:
             log("5/6 scaling (-n 1 / -n 2)")
-            section.figures, section.notes = await suite.run_scaling(rounds=plan.scaling_rounds)
+
+            async def measure_scaling(section: Section = section) -> None:
+                section.figures, section.notes = await suite.run_scaling(rounds=plan.scaling_rounds)
+
+            await guarded(sections, section, measure_scaling())
         else:
             section.skipped = "not run with --quick"
-        sections["scaling"] = section
+            sections["scaling"] = section
 
 
 async def _describe_server(databases: BenchDatabases) -> dict[str, Any]:

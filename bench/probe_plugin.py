@@ -1,13 +1,16 @@
 """A pytest plugin that times the suite's start: ``pytest -p bench.probe_plugin``.
 
-Active only when ``BENCH_PROBE_FILE`` is set (so loading it by accident changes nothing). It keeps a
-single test of the collected suite, the one named by ``BENCH_PROBE_TEST`` or else the first that uses
-the ``db_session`` fixture, and writes ``time.time()`` to ``BENCH_PROBE_FILE`` when that test's body
-is about to run, i.e. once the embedded server, the template, the worker database, the engine and
-the test's session are all set up. The benchmark compares it with the time it started the process.
+It does nothing unless told to by environment variables, so loading it by accident changes nothing:
 
-The whole suite is still collected, so the figure includes the same collection the bare
-``pytest --collect-only`` baseline does; the tests themselves stay untouched.
+* ``BENCH_PROBE_COLLECTED_FILE``: ``time.time()`` is written there when collection has finished;
+* ``BENCH_PROBE_FILE``: the plugin keeps a single test of the collected suite (the one named by
+  ``BENCH_PROBE_TEST``, or else the first that uses the ``db_session`` fixture) and writes
+  ``time.time()`` there when that test's body is about to run, i.e. once the embedded server, the
+  template, the worker database, the engine and the test's session are all set up.
+
+The benchmark compares both with the time it started the process. The whole suite is still
+collected, so the probe run and the bare ``pytest --collect-only`` run collect the same tests; the
+tests themselves stay untouched.
 """
 
 from __future__ import annotations
@@ -19,6 +22,14 @@ import pytest
 
 PROBE_FILE = "BENCH_PROBE_FILE"
 PROBE_TEST = "BENCH_PROBE_TEST"
+COLLECTED_FILE = "BENCH_PROBE_COLLECTED_FILE"
+
+
+def _stamp(variable: str, detail: str) -> None:
+    path = os.environ.get(variable)
+    if path:
+        with open(path, "w") as probe:
+            probe.write(f"{time.time()!r}\n{detail}\n")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,9 +45,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [chosen]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _stamp(COLLECTED_FILE, f"{len(session.items)} items")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
-    path = os.environ.get(PROBE_FILE)
-    if path:
-        with open(path, "w") as probe:
-            probe.write(f"{time.time()!r}\n{item.nodeid}\n")
+    _stamp(PROBE_FILE, item.nodeid)
