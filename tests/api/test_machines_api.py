@@ -236,6 +236,27 @@ async def test_update_moves_a_machine_between_workcells_and_out(
     assert (await repos.machine.get(machine.accession_id)).workcell_id is None
 
 
+async def test_moving_a_machine_takes_its_decks_into_the_new_workcell(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    machine = await repos.machine.create()
+    decks = await repos.deck.create_batch(2, machine=machine)
+    placed_elsewhere = await repos.deck.create(machine=machine, workcell__name="bay-9")
+    other = await repos.workcell.create()
+
+    response = await client.patch(
+        f"{URL}/{machine.accession_id}", json={"workcell_id": str(other.accession_id)}
+    )
+
+    assert response.status_code == 200
+    listed = await client.get(f"{API}/decks", params={"machine_id": str(machine.accession_id), "limit": 500})
+    workcells = {d["accession_id"]: d["workcell_id"] for d in listed.json()}
+    assert [workcells[str(d.accession_id)] for d in decks] == [str(other.accession_id)] * 2
+    # a deck given a workcell of its own, not the machine's, keeps it
+    assert workcells[str(placed_elsewhere.accession_id)] == str(placed_elsewhere.workcell_id)
+    assert (await repos.deck.get(decks[0].accession_id)).workcell_id == other.accession_id
+
+
 async def test_update_with_a_stale_version_is_409_and_changes_nothing(
     client: httpx.AsyncClient, repos: Builders
 ) -> None:

@@ -341,6 +341,20 @@ async def test_delete_of_a_workcell_holding_machines_is_409_and_keeps_it(
     assert (await client.get(f"{URL}/{machine.workcell_id}")).status_code == 200
 
 
+@pytest.mark.parametrize("holder", ["resource", "deck", "protocol_run"])
+async def test_delete_of_a_workcell_holding_labware_decks_or_runs_is_409(
+    client: httpx.AsyncClient, repos: Builders, holder: str
+) -> None:
+    workcell = await repos.workcell.create()
+    held = await getattr(repos, holder).create(workcell=workcell)
+
+    response = await client.delete(f"{URL}/{workcell.accession_id}")
+
+    assert_error(response, 409, "conflict", entity="workcell")
+    assert await repos.workcell.exists(accession_id=workcell.accession_id)
+    assert await getattr(repos, holder).exists(accession_id=held.accession_id)
+
+
 # -- text the database cannot store ------------------------------------------------------------------
 
 
