@@ -13,7 +13,8 @@ with two positions, and the deck (mounted in the machine, in the machine's workc
   ``await session.flush()`` for each object, parents first.
 
 All run in ``isolated_session`` (the ``db_session`` fixture), so the test session's own set-up is
-shared and not part of any figure. Statements are counted with ``tests.harness.queries.counting`` on
+shared and not part of any figure. A breakdown row replays ours' exact statements and parameters on a
+raw asyncpg connection: the server's and the driver's share, i.e. the floor for this graph. Statements are counted with ``tests.harness.queries.counting`` on
 the session's connection, for one graph made after a first one (so one-off work is not counted).
 """
 
@@ -23,12 +24,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from polyfactory import Ignore, PostGenerated, Use
 from polyfactory.factories.sqlalchemy_factory import SQLAlchemyFactory
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from bench.databases import BenchDatabases
-from bench.timing import Figure, Stopwatch, Variant, interleave, per_unit
+from bench.timing import Figure, Measure, Stopwatch, Variant, interleave, per_unit
 from praxis.backend.models.orm import (
     DeckDefinitionOrm,
     DeckOrm,
@@ -147,6 +150,8 @@ async def handwritten_graph(session: AsyncSession) -> DeckOrm:
     )
 
 
+FLOOR_LABEL = "breakdown: ours' 7 statements replayed on raw asyncpg"
+
 VARIANTS: dict[str, tuple[str, MakeGraph]] = {
     "ours": ("ours: await repos.deck.create()", builders_graph),
     "polyfactory": ("polyfactory SQLAlchemyFactory.create_async()", polyfactory_graph),
@@ -169,6 +174,52 @@ async def count_statements(engine: AsyncEngine, make: MakeGraph) -> QueryLog:
     return log
 
 
+async def capture(engine: AsyncEngine, make: MakeGraph) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements and driver-level parameters of one graph, as SQLAlchemy hands them to asyncpg."""
+    captured: list[tuple[str, tuple[Any, ...]]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        captured.append((statement, tuple(parameters or ())))
+
+    async with isolated_session(engine) as session:
+        await make(session)
+        connection = session.bind
+        assert isinstance(connection, AsyncConnection)
+        event.listen(connection.sync_connection, "before_cursor_execute", record)
+        try:
+            await make(session)
+        finally:
+            event.remove(connection.sync_connection, "before_cursor_execute", record)
+    return captured
+
+
+def _replay(raw: asyncpg.Connection, statements: list[tuple[str, tuple[Any, ...]]], batch: int) -> Measure:
+    """Ours' exact statements sent by hand on a raw asyncpg connection: the floor for this graph.
+
+    Each graph's RELEASE becomes ROLLBACK TO SAVEPOINT (still one round trip), so replaying the same
+    unique names again and again never conflicts."""
+    replay = [
+        (statement.replace("RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", 1), parameters)
+        for statement, parameters in statements
+    ]
+
+    async def measure() -> float:
+        await raw.execute("BEGIN")
+        try:
+            with Stopwatch() as watch:
+                for _ in range(batch):
+                    for statement, parameters in replay:
+                        if parameters:
+                            await raw.fetch(statement, *parameters)
+                        else:
+                            await raw.execute(statement)
+        finally:
+            await raw.execute("ROLLBACK")
+        return per_unit(watch.seconds, batch)
+
+    return measure
+
+
 def _sample(engine: AsyncEngine, make: MakeGraph, batch: int) -> Callable[[], Awaitable[float]]:
     async def measure() -> float:
         async with isolated_session(engine) as session:
@@ -183,26 +234,31 @@ def _sample(engine: AsyncEngine, make: MakeGraph, batch: int) -> Callable[[], Aw
 async def run(databases: BenchDatabases, *, rounds: int, batch: int) -> list[Figure]:
     database = await databases.clone("graphs")
     engine = create_async_engine(database.url, pool_size=5, max_overflow=5)
+    raw = await asyncpg.connect(database.dsn)
     try:
         variants = [
             Variant(key, label, _sample(engine, make, batch), batch)
             for key, (label, make) in VARIANTS.items()
         ]
+        statements = await capture(engine, builders_graph)
+        variants.append(Variant("floor", FLOOR_LABEL, _replay(raw, statements, batch), batch))
         measured = await interleave(variants, rounds)
         logs = {key: await count_statements(engine, make) for key, (_, make) in VARIANTS.items()}
     finally:
+        await raw.close()
         await engine.dispose()
 
     figures = []
     ours_median = None
     for variant in variants:
         figure = Figure(variant.key, variant.label, "ms/graph", measured.samples[variant.key], batch)
-        log = logs[variant.key]
-        figure.extra = {
-            "statements_per_graph": log.count,
-            "statement_kinds": dict(Counter(log.kinds())),
-            "statements": [_shorten(statement) for statement in log.statements],
-        }
+        log = logs.get(variant.key)
+        if log is not None:
+            figure.extra = {
+                "statements_per_graph": log.count,
+                "statement_kinds": dict(Counter(log.kinds())),
+                "statements": [_shorten(statement) for statement in log.statements],
+            }
         if variant.key == "ours":
             ours_median = figure.median
         else:

@@ -14,6 +14,10 @@ Every variant does the same "test": insert one workcell row, then make sure noth
 * schema (create_all): the same with ``Base.metadata.create_all`` replaying the model DDL. Tests must
   never build their schema this way (it skips the migrations they are meant to exercise); it is here,
   labelled, only to show how much of the schema variant is Alembic's own overhead.
+
+Two breakdown rows split "ours" in two, to show where its time goes: the harness alone (the session
+entered and left with no insert) and the ORM alone (a plain pooled session, the same insert, no
+savepoints).
 """
 
 from __future__ import annotations
@@ -111,6 +115,27 @@ class IsolationBench:
                 await connection.execute("ROLLBACK")
         return per_unit(watch.seconds, n)
 
+    # -- breakdown rows: not competitors, they split "ours" into what the harness and the ORM cost ---
+    async def ours_empty(self) -> float:
+        """The harness alone: isolated_session entered and left, no statement of the test's own."""
+        n = self.batch["ours"]
+        with Stopwatch() as watch:
+            for _ in range(n):
+                async with isolated_session(self.ours_engine):
+                    pass
+        return per_unit(watch.seconds, n)
+
+    async def plain_session(self) -> float:
+        """The ORM alone: a pooled AsyncSession, the same flushed insert, rollback; no savepoints."""
+        n = self.batch["ours"]
+        with Stopwatch() as watch:
+            for _ in range(n):
+                async with AsyncSession(self.ours_engine, expire_on_commit=False, autoflush=False) as session:
+                    session.add(_workcell())
+                    await session.flush()
+                    await session.rollback()
+        return per_unit(watch.seconds, n)
+
     async def truncate(self) -> float:
         n = self.batch["truncate"]
         with Stopwatch() as watch:
@@ -166,6 +191,8 @@ LABELS = {
     "clone": "database cloned from the template per test",
     "schema_migrations": "schema dropped + alembic upgrade head per test",
     "schema_create_all": "schema dropped + metadata create_all (comparison only)",
+    "ours_empty": "breakdown: isolated_session alone, no insert",
+    "plain_session": "breakdown: plain AsyncSession insert + rollback, no savepoints",
 }
 
 
@@ -189,6 +216,8 @@ async def run(databases: BenchDatabases, *, rounds: int, batch: dict[str, int]) 
                 bench.schema_create_all,
                 batch["schema_create_all"],
             ),
+            Variant("ours_empty", LABELS["ours_empty"], bench.ours_empty, batch["ours"]),
+            Variant("plain_session", LABELS["plain_session"], bench.plain_session, batch["ours"]),
         ]
         measured = await interleave(variants, rounds)
     return figures(variants, measured)

@@ -241,8 +241,9 @@ def markdown(sections: dict[str, Section], targets: list[Target]) -> str:
                 f"| {_number(figure.min, figure.unit)} | {_number(figure.max, figure.unit)} "
                 f"| {len(figure.samples)}x{figure.batch} | {_ratio(figure)} | {statements} |"
             )
-        for note in section.notes:
-            lines.append(f"\n- {note}")
+        if section.notes:
+            lines.append("")
+            lines.extend(f"- {note}" for note in section.notes)
         lines.append("")
     lines.append("### Targets")
     lines.append("")
