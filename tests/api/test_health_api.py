@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from tests.api.helpers import API, assert_error
@@ -23,4 +25,7 @@ async def test_a_method_a_route_lacks_is_405_in_the_error_shape(client: httpx.As
     response = await client.delete(f"{API}/workcells")
 
     assert_error(response, 405, "method_not_allowed")
-    assert "allow" in response.headers
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+    on_item = await client.post(f"{API}/workcells/{uuid.uuid4()}")
+    assert_error(on_item, 405, "method_not_allowed")
+    assert set(on_item.headers["allow"].split(", ")) == {"GET", "PATCH", "PUT", "DELETE"}
