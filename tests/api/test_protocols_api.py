@@ -121,6 +121,9 @@ async def test_create_a_new_version_or_a_shared_name_is_fine(
         (definition_body(version=2), "version"),
         (definition_body(parameters=["volume_ul"]), "parameters.0"),
         (definition_body(parameters={"volume_ul": "float"}), "parameters"),
+        (definition_body(parameters=[{"type_hint": "float"}]), "parameters"),
+        (definition_body(parameters=[{"name": "v"}, {"name": "v"}]), "parameters"),
+        (definition_body(required_assets=[{"name": ""}]), "required_assets"),
         (definition_body(is_inferred=True), "is_inferred"),
         (definition_body(author="me"), "author"),
     ],
@@ -132,6 +135,9 @@ async def test_create_a_new_version_or_a_shared_name_is_fine(
         "version-wrong-type",
         "parameter-not-object",
         "parameters-not-list",
+        "parameter-without-name",
+        "parameter-named-twice",
+        "asset-with-empty-name",
         "set-by-discovery-only",
         "unknown-field",
     ],
@@ -226,9 +232,17 @@ async def test_update_changes_only_the_fields_sent(
         ({"version": "9.9.9"}, "version"),
         ({"name": None}, "name"),
         ({"parameters": None}, "parameters"),
+        ({"parameters": [{"optional": True}]}, "parameters"),
         ({"name": "x" * 256}, "name"),
     ],
-    ids=["fqn-is-identity", "version-is-identity", "null-name", "null-parameters", "name-over-255"],
+    ids=[
+        "fqn-is-identity",
+        "version-is-identity",
+        "null-name",
+        "null-parameters",
+        "parameter-without-name",
+        "name-over-255",
+    ],
 )
 async def test_update_refuses_invalid_input(
     client: httpx.AsyncClient, repos: Builders, body: dict[str, Any], field: str

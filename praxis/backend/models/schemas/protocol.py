@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from praxis.backend.models.orm import CallStatus, RunStatus
 from praxis.backend.models.schemas.common import (
@@ -23,6 +23,23 @@ from praxis.backend.models.schemas.common import (
 )
 
 
+def _named_once(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs pass their values by parameter name, so a parameter (or asset) without a name could never
+    be given, and one named twice would be ambiguous: both are refused when the definition is stored."""
+    seen: set[str] = set()
+    for entry in entries:
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("every entry needs a non-empty string 'name'")
+        if name in seen:
+            raise ValueError(f"{name!r} is listed twice; names must be distinct")
+        seen.add(name)
+    return entries
+
+
+NamedEntries = Annotated[list[JsonObject], AfterValidator(_named_once)]
+
+
 class ProtocolDefinitionCreate(Schema):
     name: Name
     fqn: Fqn
@@ -32,8 +49,8 @@ class ProtocolDefinitionCreate(Schema):
     function_name: Name | None = None
     source_file_path: Text | None = None
     source_hash: ShortText | None = None
-    parameters: list[JsonObject] = Field(default_factory=list, max_length=200)
-    required_assets: list[JsonObject] = Field(default_factory=list, max_length=200)
+    parameters: NamedEntries = Field(default_factory=list, max_length=200)
+    required_assets: NamedEntries = Field(default_factory=list, max_length=200)
 
 
 class ProtocolDefinitionUpdate(UpdateSchema):
@@ -41,8 +58,8 @@ class ProtocolDefinitionUpdate(UpdateSchema):
 
     name: Name | None = None
     description: Text | None = None
-    parameters: list[JsonObject] | None = Field(default=None, max_length=200)
-    required_assets: list[JsonObject] | None = Field(default=None, max_length=200)
+    parameters: NamedEntries | None = Field(default=None, max_length=200)
+    required_assets: NamedEntries | None = Field(default=None, max_length=200)
 
 
 class ProtocolDefinitionRead(ReadSchema):
