@@ -49,18 +49,18 @@ class Plan:
 
 
 FULL = Plan(
-    isolation_rounds=15,
+    isolation_rounds=11,
     isolation_batch={
         "ours": 40,
         "floor": 40,
-        "truncate": 4,
-        "clone": 2,
+        "truncate": 3,
+        "clone": 1,
         "schema_migrations": 1,
         "schema_create_all": 1,
     },
-    graph_rounds=15,
+    graph_rounds=13,
     graph_batch=10,
-    bulk_rounds=10,
+    bulk_rounds=8,
     start_rounds=3,
     start_external=True,
     scaling_rounds=1,
@@ -227,12 +227,19 @@ def main(argv: list[str] | None = None) -> int:
         choices=SECTIONS,
         help="run only this section (repeatable); the others are left out of the results",
     )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=SECTIONS,
+        default=[],
+        help="leave this section out (repeatable); e.g. --skip scaling saves two runs of the whole suite",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON results")
     args = parser.parse_args(argv)
 
     plan = QUICK if args.quick else FULL
-    if args.only:
-        plan = Plan(**{**plan.__dict__, "sections": tuple(key for key in SECTIONS if key in args.only)})
+    chosen = tuple(key for key in SECTIONS if key in (args.only or SECTIONS) and key not in args.skip)
+    plan = Plan(**{**plan.__dict__, "sections": chosen})
 
     started = time.perf_counter()
     run: dict[str, Any] = {
