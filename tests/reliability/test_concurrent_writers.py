@@ -151,3 +151,21 @@ async def test_transitions_and_deck_type_edits_check_the_version_too(api: httpx.
 
 async def _id(created: Awaitable[Any]) -> uuid.UUID:
     return (await created).accession_id
+
+
+async def test_simultaneous_call_logs_on_one_run_get_consecutive_sequences(unit_of_work: Any) -> None:
+    async def arrange(repos: Builders) -> uuid.UUID:
+        return (await repos.protocol_run.create(status=RunStatus.RUNNING)).accession_id
+
+    run_id = await unit_of_work(arrange)
+
+    def log(n: int) -> Awaitable[Any]:
+        return unit_of_work(
+            lambda repos: ProtocolRunService(repos).log_call(run_id, {"function_name": f"step-{n}"})
+        )
+
+    results = await asyncio.gather(*(outcome(log(n)) for n in range(6)))
+
+    assert results == ["ok"] * 6
+    calls = await unit_of_work(lambda repos: repos.protocol_run.calls_of(run_id))
+    assert [call.sequence for call in calls] == [1, 2, 3, 4, 5, 6]

@@ -170,3 +170,11 @@ async def test_a_new_row_reads_its_empty_collections_without_a_query(
     with count_queries() as queries:
         assert (run.function_calls, deck_type.positions) == ([], [])
     assert queries.count == 0
+
+
+async def test_a_call_belongs_to_its_own_run_only(repos: Builders, plain: Repositories) -> None:
+    first, second = await repos.protocol_run.create_batch(2, status=RunStatus.RUNNING)
+    call = await plain.protocol_run.append_call(first, function_name="aspirate")
+
+    assert await plain.protocol_run.has_call(first.accession_id, call.accession_id)
+    assert not await plain.protocol_run.has_call(second.accession_id, call.accession_id)

@@ -131,7 +131,9 @@ async def test_row_changed_underneath_is_a_conflict(
     assert raised.value.field == "version"
 
 
-async def test_an_object_whose_update_was_refused_stays_readable(repos: Builders, plain: Repositories) -> None:
+async def test_an_object_whose_update_was_refused_stays_readable(
+    repos: Builders, plain: Repositories
+) -> None:
     await repos.workcell.create(name="taken")
     mine = await repos.workcell.create(name="mine")
 

@@ -44,6 +44,13 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
             )
             return result.one()
 
+    async def has_call(self, run_id: uuid.UUID, call_id: uuid.UUID) -> bool:
+        """Whether ``call_id`` is a function call of run ``run_id``."""
+        statement = select(FunctionCallLogOrm.accession_id).where(
+            FunctionCallLogOrm.accession_id == call_id, FunctionCallLogOrm.protocol_run_id == run_id
+        )
+        return (await self.session.scalar(statement)) is not None
+
     async def calls_of(self, run_id: uuid.UUID) -> list[FunctionCallLogOrm]:
         statement = (
             select(FunctionCallLogOrm)

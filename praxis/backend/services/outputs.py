@@ -45,7 +45,7 @@ class OutputService(CrudService[FunctionDataOutputOrm]):
     async def _check_call_of_run(self, call_id: Any, run_id: Any) -> None:
         """An output names a function call of its own run: a call of another run would tie the
         measurement to a step that run never took (the foreign key alone allows any call)."""
-        if not any(call.accession_id == call_id for call in await self.repos.protocol_run.calls_of(run_id)):
+        if not await self.repos.protocol_run.has_call(run_id, call_id):
             raise InvalidReferenceError(
                 f"function call {call_id} is not a call of protocol run {run_id}",
                 entity="function_data_output",

@@ -145,7 +145,8 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
             )
 
     async def log_call(self, id: uuid.UUID, values: Mapping[str, Any]) -> FunctionCallLogOrm:
-        run = await self.repos.protocol_run.get(id)
+        # the run's row lock orders concurrent appends, so each gets the next sequence number
+        run = await self.repos.protocol_run.get_for_update(id)
         if run.status is not RunStatus.RUNNING:
             raise ConflictError(
                 f"function calls are logged on running runs; this run is {run.status.value}",

@@ -64,7 +64,7 @@ Fqn = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_no_nul)
 ]
 Text = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
-ShortText = Annotated[str, StringConstraints(max_length=64), AfterValidator(_no_nul)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_within_limit)]
 JsonValue = Annotated[Any, AfterValidator(_json_within_limit)]
 Millimetres = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
