@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import asyncpg
 import httpx
@@ -80,28 +81,34 @@ class Lab:
         return f"{prefix}-{self.counter}"
 
 
+async def created(response: Awaitable[httpx.Response]) -> dict[str, Any]:
+    """The body of a set-up POST; a refusal stops the run with the API's own explanation."""
+    answer = await response
+    if answer.status_code != 201:
+        raise RuntimeError(
+            f"set-up {answer.request.method} {answer.request.url.path}: {answer.status_code} {answer.text}"
+        )
+    body: dict[str, Any] = answer.json()
+    return body
+
+
 async def set_up(http: httpx.AsyncClient, lab: Lab) -> None:
     for _ in range(3):
-        workcell = (
-            await http.post(
-                "/api/v1/workcells", json={"name": lab.name("bay"), "allows_concurrent_runs": True}
-            )
-        ).json()
-        lab.workcells.append(workcell["accession_id"])
-    deck_type = (
-        await http.post(
-            "/api/v1/decks/types",
-            json={
-                "name": "STARlet",
-                "fqn": "pylabrobot.resources.STARLetDeck",
-                "positions": [{"name": f"rail-{i}"} for i in range(1, 31)],
-            },
+        workcell = await created(
+            http.post("/api/v1/workcells", json={"name": lab.name("bay"), "allows_concurrent_runs": True})
         )
-    ).json()
+        lab.workcells.append(workcell["accession_id"])
+    positions = [{"name": f"rail-{i}"} for i in range(1, 31)]
+    deck_type = await created(
+        http.post(
+            "/api/v1/decks/types",
+            json={"name": "STARlet", "fqn": "pylabrobot.resources.STARLetDeck", "positions": positions},
+        )
+    )
     lab.deck_types.append(deck_type["accession_id"])
     for workcell_id in lab.workcells:
-        machine = (
-            await http.post(
+        machine = await created(
+            http.post(
                 "/api/v1/machines",
                 json={
                     "name": lab.name("STAR"),
@@ -109,10 +116,10 @@ async def set_up(http: httpx.AsyncClient, lab: Lab) -> None:
                     "workcell_id": workcell_id,
                 },
             )
-        ).json()
+        )
         lab.machines.append(machine["accession_id"])
-        deck = (
-            await http.post(
+        deck = await created(
+            http.post(
                 "/api/v1/decks",
                 json={
                     "name": lab.name("deck"),
@@ -120,10 +127,10 @@ async def set_up(http: httpx.AsyncClient, lab: Lab) -> None:
                     "deck_definition_id": deck_type["accession_id"],
                 },
             )
-        ).json()
+        )
         lab.decks.append(deck["accession_id"])
-    definition = (
-        await http.post(
+    definition = await created(
+        http.post(
             "/api/v1/protocols/definitions",
             json={
                 "name": "transfer",
@@ -132,7 +139,7 @@ async def set_up(http: httpx.AsyncClient, lab: Lab) -> None:
                 "parameters": [{"name": "volume_ul", "optional": False}],
             },
         )
-    ).json()
+    )
     lab.definitions.append(definition["accession_id"])
 
 
