@@ -31,10 +31,12 @@ async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             yield session
         finally:
             # Whatever the test did (committed, failed mid-flush, left the session broken), the outer
-            # transaction is rolled back and the connection goes back to the pool clean.
-            await session.close()
+            # transaction is rolled back and the connection goes back to the pool clean. Rolling it
+            # back first makes closing the session free: its SAVEPOINTs are already gone, so it sends
+            # no ROLLBACK TO SAVEPOINT of its own (one round trip less per test).
             if transaction.is_active:
                 await transaction.rollback()
+            await session.close()
 
 
 def per_request_savepoint(session: AsyncSession) -> Callable[[], AsyncIterator[AsyncSession]]:
