@@ -21,9 +21,8 @@ from tests.harness.database import (
     TestServer,
     clone_database,
     drop_database,
-    drop_orphans,
-    ensure_non_durable,
     prepare_template,
+    prepare_worker_database,
     resolve_server,
     rows_left,
     worker_database_name,
@@ -46,11 +45,8 @@ async def session_loop() -> asyncio.AbstractEventLoop:
 @pytest.fixture(scope="session")
 async def test_database_url(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
     """This worker's own database, cloned from the migrated template and dropped at the end."""
-    await ensure_non_durable(test_server)
-    await drop_orphans(test_server)
-    template = await prepare_template(test_server)
     name = worker_database_name(worker_id)
-    url = await clone_database(test_server, template.name, name)
+    url = await prepare_worker_database(test_server, name)
     yield url
     leftovers = await rows_left(url)
     await drop_database(test_server, name)

@@ -124,11 +124,33 @@ async def admin_connection(server: TestServer) -> AsyncIterator[asyncpg.Connecti
         await connection.close()  # also releases the lock
 
 
-async def ensure_non_durable(server: TestServer) -> None:
+@asynccontextmanager
+async def _admin(
+    server: TestServer, connection: asyncpg.Connection | None
+) -> AsyncIterator[asyncpg.Connection]:
+    """The caller's admin connection if it has one (and so the lock already), else a new one."""
+    if connection is not None:
+        yield connection
+    else:
+        async with admin_connection(server) as own:
+            yield own
+
+
+async def prepare_worker_database(server: TestServer, name: str) -> str:
+    """All a test process needs before its first test, on one admin connection (each one costs a
+    connect and a lock): durability off, orphans dropped, the template ready, ``name`` cloned."""
+    async with admin_connection(server) as connection:
+        await ensure_non_durable(server, connection=connection)
+        await drop_orphans(server, connection=connection)
+        template = await prepare_template(server, connection=connection)
+        return await clone_database(server, template.name, name, connection=connection)
+
+
+async def ensure_non_durable(server: TestServer, *, connection: asyncpg.Connection | None = None) -> None:
     """Switch fsync and friends off on the embedded test server (only there: never on a real server)."""
     if not server.embedded:
         return
-    async with admin_connection(server) as connection:
+    async with _admin(server, connection) as connection:
         if await connection.fetchval("SHOW fsync") == "off":
             return
         for name, value in NON_DURABLE_SETTINGS.items():
@@ -144,13 +166,15 @@ async def _drop(connection: asyncpg.Connection, name: str) -> None:
     await connection.execute(f"DROP DATABASE IF EXISTS {_owned(name)} WITH (FORCE)")
 
 
-async def prepare_template(server: TestServer, migrations: str | None = None) -> Template:
+async def prepare_template(
+    server: TestServer, migrations: str | None = None, *, connection: asyncpg.Connection | None = None
+) -> Template:
     """Return the migrated template for the current migrations, building it only if it is missing.
 
     The name covers the migrations and the connecting role: only a database's owner (or a superuser)
     may clone it, so two roles on one server each get a template of their own.
     """
-    async with admin_connection(server) as connection:
+    async with _admin(server, connection) as connection:
         role = await connection.fetchval("SELECT current_user")
         key = hashlib.sha256(f"{migrations or migrations_hash()}:{role}".encode()).hexdigest()[:16]
         name = TEMPLATE_PREFIX + key
@@ -184,9 +208,11 @@ async def _drop_stale_templates(connection: asyncpg.Connection, keep: str) -> No
             continue
 
 
-async def clone_database(server: TestServer, template: str, name: str) -> str:
+async def clone_database(
+    server: TestServer, template: str, name: str, *, connection: asyncpg.Connection | None = None
+) -> str:
     """(Re)create ``name`` as a copy of ``template``; return its SQLAlchemy URL."""
-    async with admin_connection(server) as connection:
+    async with _admin(server, connection) as connection:
         await _drop(connection, name)
         await connection.execute(f"CREATE DATABASE {_owned(name)} TEMPLATE {_owned(template)}")
     return server.url_for(name)
@@ -215,10 +241,10 @@ def worker_database_name(worker_id: str, pid: int | None = None) -> str:
     return f"{OWNED_PREFIX}_{worker}_{os.getpid() if pid is None else pid}"
 
 
-async def drop_orphans(server: TestServer) -> list[str]:
+async def drop_orphans(server: TestServer, *, connection: asyncpg.Connection | None = None) -> list[str]:
     """Drop worker databases left by test processes of this machine that no longer exist."""
     dropped = []
-    async with admin_connection(server) as connection:
+    async with _admin(server, connection) as connection:
         rows = await connection.fetch(
             "SELECT datname FROM pg_database WHERE datname ~ $1", f"^{OWNED_PREFIX}_(main|gw[0-9]+)_[0-9]+"
         )
