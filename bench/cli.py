@@ -1,9 +1,10 @@
 """``python -m bench``: run every section, print the tables, write ``bench/results.json``.
 
-Sections 1-3 run in this process on bench databases cloned from the tests' template; sections 4-5 run
-pytest in subprocesses; section 6 is a placeholder until the list routes exist. ``--quick`` keeps the
-same comparisons with fewer rounds, no external server and no scaling run, to check the benchmark
-itself in under a minute; its figures are too few to judge targets by.
+Sections 1-3 and 6 run in this process on bench databases cloned from the tests' template; sections
+4-5 run pytest in subprocesses. ``--quick`` keeps the same comparisons with fewer rounds, no external
+server and no scaling run, to check the benchmark itself in about a minute; its timings are too few
+to judge targets by. Section 6's statement counts are exact in any run, but ``--quick`` compares 10
+rows with 200 rather than 1,000: seeding 1,000 runs with their call logs alone takes about 6 s.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class Plan:
     start_rounds: int
     start_external: bool
     scaling_rounds: int  # 0: skipped
+    list_rounds: int
+    list_batch: int
+    list_rows: tuple[int, ...]
     sections: tuple[str, ...] = field(default=SECTIONS)
 
 
@@ -64,6 +68,9 @@ FULL = Plan(
     start_rounds=3,
     start_external=True,
     scaling_rounds=1,
+    list_rounds=11,
+    list_batch=5,
+    list_rows=list_reads.ROW_COUNTS,
 )
 QUICK = Plan(
     isolation_rounds=5,
@@ -81,6 +88,9 @@ QUICK = Plan(
     start_rounds=1,
     start_external=False,
     scaling_rounds=0,
+    list_rounds=3,
+    list_batch=3,
+    list_rows=list_reads.QUICK_ROW_COUNTS,
 )
 
 
@@ -150,11 +160,21 @@ async def run_in_process(plan: Plan, sections: dict[str, Section], run: dict[str
 
             await guarded(sections, section, measure_bulk())
         if "lists" in wanted:
-            log("6/6 list reads (placeholder)")
-            section = Section("lists", "6. Statements per list read at 10 and 1,000 rows")
+            log("6/6 list reads")
+            section = Section("lists", list_reads.title(plan.list_rows))
+            section.notes = [
+                f"deck types with {len(list_reads.POSITIONS)} positions each; runs with "
+                f"{len(list_reads.CALLS)} function call logs each (append_call), on every row of the table",
+                "one GET counted after a warm-up GET, on the session's connection; every response "
+                "checked: 200, min(limit, rows) items, X-Total-Count, all children of each item",
+                "times: the whole request in-process (ASGI transport, routing, queries, serialisation); "
+                "each session's identity map emptied after seeding, as a production request starts",
+            ]
 
             async def measure_lists(section: Section = section) -> None:
-                result = await list_reads.run(databases)
+                result = await list_reads.run(
+                    databases, rounds=plan.list_rounds, batch=plan.list_batch, row_counts=plan.list_rows
+                )
                 if isinstance(result, list_reads.Skipped):
                     section.skipped = result.reason
                 else:

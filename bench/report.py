@@ -177,23 +177,30 @@ def evaluate(sections: dict[str, Section]) -> list[Target]:
         lambda x: x >= 1.6,
     )
     lists = sections.get("lists")
-    if lists is None or lists.skipped or not lists.figures:
+    counted = [f for f in lists.figures if f.unit == "statements"] if lists is not None else []
+    row_counts = sorted({int(f.extra["rows"]) for f in counted}) or [10, 1_000]
+    description = f"list reads: same statements at {' and '.join(f'{rows:,}' for rows in row_counts)} rows"
+    if lists is None or lists.skipped or not counted:
         why = (lists.skipped if lists else None) or "section not run"
-        targets.append(
-            Target("list_reads", "list reads: same statements at 10 and 1,000 rows", "-", "equal", None, why)
-        )
+        targets.append(Target("list_reads", description, "-", "equal", None, why))
     else:
-        counts: dict[str, set[float]] = {}
-        for figure in lists.figures:
-            counts.setdefault(figure.extra.get("route", figure.key), set()).add(figure.median)
-        same = all(len(values) == 1 for values in counts.values())
+        # route -> rows -> statements of one GET
+        counts: dict[str, dict[int, int]] = {}
+        for read in counted:
+            counts.setdefault(read.extra["route"], {})[read.extra["rows"]] = int(read.median)
+        differing = [route for route, by_rows in counts.items() if len(set(by_rows.values())) != 1]
         targets.append(
             Target(
                 "list_reads",
-                "list reads: same statements at 10 and 1,000 rows",
-                "; ".join(f"{route}: {sorted(values)}" for route, values in counts.items()),
+                description,
+                "; ".join(
+                    f"{route.removeprefix('/api/v1')}: "
+                    + " / ".join(f"{count} at {rows:,}" for rows, count in sorted(by_rows.items()))
+                    for route, by_rows in counts.items()
+                ),
                 "equal",
-                same,
+                not differing,
+                f"grows with the rows: {', '.join(differing)}" if differing else "",
             )
         )
     return targets
@@ -219,6 +226,8 @@ def _ratio(figure: Figure) -> str:
         return f"adds {figure.extra['added_s']:+.2f} s" if figure.extra.get("added_s") is not None else ""
     if figure.key == "n2":
         return f"{figure.ratio:.2f}x speed-up"
+    if figure.unit == "ms/request":
+        return f"{figure.ratio:.2f}x the {figure.extra['reference_rows']:,}-row read"
     return f"{figure.ratio:.2f}x ours" if figure.ratio >= 0.1 else f"{figure.ratio:.3f}x ours"
 
 
@@ -236,9 +245,10 @@ def markdown(sections: dict[str, Section], targets: list[Target]) -> str:
         lines.append("|---|---|---:|---:|---:|---:|---|---|")
         for figure in section.figures:
             statements = ""
-            if "statements_per_graph" in figure.extra:
+            count = figure.extra.get("statements_per_graph", figure.extra.get("statements_per_request"))
+            if count is not None:
                 kinds = ", ".join(f"{k} {v}" for k, v in figure.extra["statement_kinds"].items())
-                statements = f"{figure.extra['statements_per_graph']} ({kinds})"
+                statements = f"{count} ({kinds})"
             lines.append(
                 f"| {figure.label} | {figure.unit} | {_number(figure.median, figure.unit)} "
                 f"| {_number(figure.min, figure.unit)} | {_number(figure.max, figure.unit)} "
