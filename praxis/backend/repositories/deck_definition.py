@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -74,8 +76,11 @@ class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
             async with self.writing():
                 inserted = await self.session.scalars(bulk_insert(DeckPositionDefinitionOrm, position_rows))
                 created = list(inserted.all())
+        by_definition: dict[uuid.UUID, list[DeckPositionDefinitionOrm]] = defaultdict(list)
+        for position in created:
+            by_definition[position.deck_definition_id].append(position)
         for definition in definitions:
-            mine = [p for p in created if p.deck_definition_id == definition.accession_id]
+            mine = by_definition[definition.accession_id]
             set_committed_value(definition, "positions", sorted(mine, key=lambda p: p.name))
         return definitions
 

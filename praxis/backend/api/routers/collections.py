@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
+
 from praxis.backend.api.crud import crud_router
 from praxis.backend.models.schemas import deck, machine, outputs, protocol, resource, workcell
+from praxis.backend.models.schemas.common import ListQuery
+from praxis.backend.services.base import CrudService
 from praxis.backend.services.deck import DeckDefinitionService, DeckService
 from praxis.backend.services.machine import MachineService
 from praxis.backend.services.outputs import OutputService
@@ -13,7 +19,10 @@ from praxis.backend.services.workcell import WorkcellService
 
 # (path, tag, service, create, update, read, list query). Fixed paths (/resources/definitions,
 # /decks/types) come before the /{id} routes of their parent collection.
-COLLECTIONS = [
+Collection = tuple[
+    str, str, type[CrudService[Any]], type[BaseModel], type[BaseModel], type[BaseModel], type[ListQuery]
+]
+COLLECTIONS: list[Collection] = [
     ("/workcells", "workcells", WorkcellService,
      workcell.WorkcellCreate, workcell.WorkcellUpdate, workcell.WorkcellRead, workcell.WorkcellQuery),
     ("/machines", "machines", MachineService,
