@@ -1,0 +1,582 @@
+"""The nine CRUD collections as one table, for the checks they must all pass alike.
+
+Every collection's routes come from one function (``crud_router``), so the contract they share is
+checked once, in ``test_collections_common.py``, over this table: trailing slashes, paging and
+``X-Total-Count``, ordering, partial PATCH/PUT, optimistic locking, 404/409/422 in the error shape,
+deletes and what they leave behind. A row says what differs: the path, the body of a valid create,
+which fields are required, unique, references or filters, and the invalid bodies peculiar to that
+collection. What only one collection does stays in its own ``test_<collection>_api.py``.
+
+The body builders live here as well, so the table and the per-collection files make requests alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from praxis.backend.models.orm import ResourceCategory, RunStatus
+from tests.api.helpers import API
+from tests.builders import Builders, unique_name
+from tests.builders.base import Builder
+
+STAR = "pylabrobot.liquid_handling.LiquidHandler"
+READER = "pylabrobot.plate_reading.PlateReader"
+SHAKER = "pylabrobot.heating_shaking.HeaterShaker"
+PLATE_FQN = "pylabrobot.resources.corning_costar.Cor_96_wellplate_360ul_Fb"
+STARLET = "pylabrobot.resources.hamilton.STARLetDeck"
+OT2 = "pylabrobot.resources.opentrons.OTDeck"
+PROTOCOL_FQN = "lab_protocols.dilution.serial_dilution"
+
+
+class Drop:
+    """In a refusal's body: leave this field out of the request altogether (not ``null``)."""
+
+    def __repr__(self) -> str:
+        return "DROP"
+
+
+DROP: Final = Drop()
+
+BodyFactory = Callable[[Builders], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A body the API refuses with a 422 naming ``field``; ``id`` names the case in the test id."""
+
+    id: str
+    body: dict[str, Any]
+    field: str
+
+
+def fixed(body: dict[str, Any]) -> BodyFactory:
+    """A body factory for a body that needs no rows: a fresh copy on every call."""
+
+    async def make(repos: Builders) -> dict[str, Any]:
+        return dict(body)
+
+    return make
+
+
+RENAME: Final = fixed({"name": "renamed"})
+
+
+def applied(body: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with ``overrides`` laid over it, fields overridden by ``DROP`` left out."""
+    return {key: value for key, value in {**body, **overrides}.items() if value is not DROP}
+
+
+# -- bodies ------------------------------------------------------------------------------------------
+
+
+def plate_type(**overrides: Any) -> dict[str, Any]:
+    """A resource definition (labware type) body."""
+    return {"name": "Corning 96 flat", "fqn": PLATE_FQN, "category": "plate", **overrides}
+
+
+def deck_type(**overrides: Any) -> dict[str, Any]:
+    """A deck definition body with two positions."""
+    return {
+        "name": "STARlet deck",
+        "fqn": STARLET,
+        "positions": [{"name": "rail-1", "x_mm": 100.0}, {"name": "rail-2", "x_mm": 122.5}],
+        **overrides,
+    }
+
+
+def definition_body(**overrides: Any) -> dict[str, Any]:
+    """A protocol definition body with one required parameter, ``volume_ul``."""
+    return {
+        "name": "serial_dilution",
+        "fqn": PROTOCOL_FQN,
+        "version": "1.2.0",
+        "parameters": [{"name": "volume_ul", "type_hint": "float", "optional": False}],
+        **overrides,
+    }
+
+
+async def resource_body(repos: Builders, **overrides: Any) -> dict[str, Any]:
+    """A labware body of a new labware type."""
+    definition = await repos.resource_definition.create()
+    return {"name": "plate", "resource_definition_id": str(definition.accession_id), **overrides}
+
+
+async def deck_body(repos: Builders, **overrides: Any) -> dict[str, Any]:
+    """A deck body on a new machine and deck type."""
+    machine = await repos.machine.create()
+    deck_type = await repos.deck_definition.create()
+    return {
+        "name": "deck-1",
+        "machine_id": str(machine.accession_id),
+        "deck_definition_id": str(deck_type.accession_id),
+        **overrides,
+    }
+
+
+async def run_body(repos: Builders, **overrides: Any) -> dict[str, Any]:
+    """A run body of a new protocol, giving its required parameter."""
+    definition = await repos.protocol_definition.create()
+    return {
+        "protocol_definition_id": str(definition.accession_id),
+        "input_parameters": {"volume_ul": 1},
+        **overrides,
+    }
+
+
+async def output_body(repos: Builders, **overrides: Any) -> dict[str, Any]:
+    """A numeric output body of a new running run."""
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+    return {
+        "protocol_run_id": str(run.accession_id),
+        "name": "absorbance_600nm",
+        "numeric_value": 0.73,
+        **overrides,
+    }
+
+
+# -- the table ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """One CRUD collection: where it is, how to make a valid row and body, and what it refuses."""
+
+    id: str
+    #: under ``/api/v1``
+    path: str
+    #: the ``entity`` its errors name
+    entity: str
+    #: its builder's attribute on ``repos``
+    builder: str
+    #: a valid create body with a name of its own, making the rows it refers to
+    body: BodyFactory
+    #: whether rows carry a ``version`` that updates check (optimistic locking)
+    versioned: bool
+    #: create fields that may not be left out
+    required: tuple[str, ...]
+    #: a plausible field the collection does not have
+    stray_field: str
+    #: what a body of only the required fields gets for fields left out
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: fields whose values together identify a row: a second row with them is a 409
+    unique: tuple[str, ...] = ()
+    #: create fields naming another row: an id no row has is a 422 ``invalid_reference``
+    references: tuple[str, ...] = ()
+    #: the same for update
+    movable_references: tuple[str, ...] = ()
+    #: list filters taking an id
+    id_filters: tuple[str, ...] = ()
+    #: list filters taking one of an enum's values
+    enum_filters: tuple[str, ...] = ()
+    #: ``order_by`` fields besides ``name``, each with three builder values in ascending order
+    orderings: Mapping[str, tuple[Any, Any, Any]] = field(default_factory=dict)
+    #: builder fields of the row the update checks start from, so an update is seen to keep them
+    keep: Mapping[str, Any] = field(default_factory=dict)
+    #: a partial update, applied to a row made with ``keep``
+    change: Mapping[str, Any] = field(default_factory=dict)
+    #: what an update sent with a stale version tries to change (versioned collections)
+    stale_change: BodyFactory = RENAME
+    #: builder of a row that refers to this one -> the ``field`` of the 409 refusing the delete
+    held_by: Mapping[str, str] = field(default_factory=dict)
+    #: create bodies only this collection refuses (overrides of ``body``)
+    invalid_creates: tuple[Refusal, ...] = ()
+    #: update bodies only this collection refuses
+    invalid_updates: tuple[Refusal, ...] = ()
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def url(self) -> str:
+        return f"{API}/{self.path}"
+
+    def item(self, id: object) -> str:
+        return f"{self.url}/{id}"
+
+    def of(self, repos: Builders) -> Builder[Any]:
+        """This collection's builder (and repository) on ``repos``."""
+        return getattr(repos, self.builder)
+
+    def create_refusals(self) -> list[Refusal]:
+        """Every create body it refuses: each required field left out, the limits every name has, a
+        field it does not have, and its own cases."""
+        return [
+            *(Refusal(f"missing-{name}", {name: DROP}, name) for name in self.required),
+            Refusal("name-over-255", {"name": "x" * 256}, "name"),
+            Refusal("unknown-field", {self.stray_field: "red"}, self.stray_field),
+            *self.invalid_creates,
+        ]
+
+    def update_refusals(self) -> list[Refusal]:
+        """Every update body it refuses: a null or too long name, a field it does not have, a version
+        that cannot be one (or any version, where rows have none), and its own cases."""
+        versions = (
+            [
+                Refusal("version-zero", {"version": 0}, "version"),
+                Refusal("version-wrong-type", {"version": "one"}, "version"),
+            ]
+            if self.versioned
+            else [Refusal("not-versioned", {"version": 1}, "version")]
+        )
+        return [
+            Refusal("null-name", {"name": None}, "name"),
+            Refusal("name-over-255", {"name": "x" * 256}, "name"),
+            Refusal("unknown-field", {self.stray_field: "red"}, self.stray_field),
+            *versions,
+            *self.invalid_updates,
+        ]
+
+
+# -- the valid bodies, each named apart --------------------------------------------------------------
+
+
+async def _workcell(repos: Builders) -> dict[str, Any]:
+    return {"name": unique_name("bay")}
+
+
+async def _machine(repos: Builders) -> dict[str, Any]:
+    return {"name": unique_name("STAR"), "fqn": STAR}
+
+
+async def _resource_definition(repos: Builders) -> dict[str, Any]:
+    return plate_type(name=unique_name("plate type"))
+
+
+async def _resource(repos: Builders) -> dict[str, Any]:
+    return await resource_body(repos, name=unique_name("plate"))
+
+
+async def _deck_definition(repos: Builders) -> dict[str, Any]:
+    return deck_type(name=unique_name("deck type"))
+
+
+async def _deck(repos: Builders) -> dict[str, Any]:
+    return await deck_body(repos, name=unique_name("deck"))
+
+
+async def _protocol_definition(repos: Builders) -> dict[str, Any]:
+    name = unique_name("serial_dilution").replace("-", "_")
+    return definition_body(name=name, fqn=f"lab_protocols.dilution.{name}")
+
+
+async def _protocol_run(repos: Builders) -> dict[str, Any]:
+    return await run_body(repos, name=unique_name("run"))
+
+
+async def _output(repos: Builders) -> dict[str, Any]:
+    return await output_body(repos, name=unique_name("absorbance"))
+
+
+async def _deck_onto_another_machine(repos: Builders) -> dict[str, Any]:
+    return {"name": "renamed", "machine_id": str((await repos.machine.create()).accession_id)}
+
+
+_MARCH_1 = datetime(2026, 3, 1, 10, 15, tzinfo=UTC)
+
+WORKCELLS = CollectionSpec(
+    id="workcells",
+    path="workcells",
+    entity="workcell",
+    builder="workcell",
+    body=_workcell,
+    versioned=True,
+    required=("name",),
+    stray_field="colour",
+    defaults={
+        "status": "available",
+        "latest_state": {},
+        "allows_concurrent_runs": False,
+        "description": None,
+    },
+    unique=("name",),
+    enum_filters=("status",),
+    keep={"name": "bay-1", "description": "keep me", "latest_state": {"door": "open"}},
+    change={"status": "in_use"},
+    stale_change=fixed({"name": "second"}),
+    held_by={
+        "machine": "machine.workcell_id",
+        "resource": "resource.workcell_id",
+        "deck": "deck.workcell_id",
+        "protocol_run": "protocol_run.workcell_id",
+    },
+    invalid_creates=(
+        Refusal("bool-wrong-type", {"allows_concurrent_runs": [1]}, "allows_concurrent_runs"),
+        Refusal("unknown-status", {"status": "exploded"}, "status"),
+        Refusal("state-not-object", {"latest_state": "not an object"}, "latest_state"),
+        Refusal("nul-in-state", {"latest_state": {"note": "a\u0000b"}}, "latest_state"),
+    ),
+    invalid_updates=(Refusal("unknown-status", {"status": "exploded"}, "status"),),
+)
+
+MACHINES = CollectionSpec(
+    id="machines",
+    path="machines",
+    entity="machine",
+    builder="machine",
+    body=_machine,
+    versioned=True,
+    required=("name", "fqn"),
+    stray_field="serial",
+    defaults={"workcell_id": None, "status": "available", "connection_info": {}},
+    unique=("name",),
+    references=("workcell_id",),
+    movable_references=("workcell_id",),
+    id_filters=("workcell_id",),
+    enum_filters=("status",),
+    orderings={"fqn": (SHAKER, STAR, READER)},
+    keep={"name": "STAR-1", "description": "left bench"},
+    change={"status": "offline", "connection_info": {"port": 2}},
+    stale_change=fixed({"status": "in_use"}),
+    held_by={"deck": "decks"},
+    invalid_creates=(
+        Refusal("fqn-wrong-type", {"fqn": ["not", "a", "string"]}, "fqn"),
+        Refusal("unknown-status", {"status": "on_fire"}, "status"),
+        Refusal("workcell-id-not-uuid", {"workcell_id": "bay-1"}, "workcell_id"),
+        Refusal("connection-info-not-object", {"connection_info": [1, 2]}, "connection_info"),
+    ),
+    invalid_updates=(
+        Refusal("null-fqn", {"fqn": None}, "fqn"),
+        Refusal("null-status", {"status": None}, "status"),
+        Refusal("unknown-status", {"status": "on_fire"}, "status"),
+    ),
+)
+
+RESOURCE_DEFINITIONS = CollectionSpec(
+    id="resource-definitions",
+    path="resources/definitions",
+    entity="resource_definition",
+    builder="resource_definition",
+    body=_resource_definition,
+    versioned=False,
+    required=("name", "fqn"),
+    stray_field="wells",
+    defaults={"category": "other", "is_consumable": True, "size_x_mm": None, "properties": {}},
+    unique=("name",),
+    enum_filters=("category",),
+    orderings={"category": (ResourceCategory.CARRIER, ResourceCategory.PLATE, ResourceCategory.TIP_RACK)},
+    keep={"name": "plate", "description": "keep"},
+    change={"nominal_volume_ul": 200, "size_z_mm": None},
+    held_by={"resource": "resource.resource_definition_id"},
+    invalid_creates=(
+        Refusal("unknown-category", {"category": "spaceship"}, "category"),
+        Refusal("negative-size", {"size_x_mm": -1}, "size_x_mm"),
+        Refusal("size-wrong-type", {"size_x_mm": "wide"}, "size_x_mm"),
+        Refusal("bool-wrong-type", {"is_consumable": "sometimes"}, "is_consumable"),
+    ),
+    invalid_updates=(Refusal("null-category", {"category": None}, "category"),),
+)
+
+RESOURCES = CollectionSpec(
+    id="resources",
+    path="resources",
+    entity="resource",
+    builder="resource",
+    body=_resource,
+    versioned=False,
+    required=("name", "resource_definition_id"),
+    stray_field="barcode",
+    defaults={"status": "available", "workcell_id": None, "parent_id": None, "properties": {}},
+    unique=("name",),
+    references=("resource_definition_id", "workcell_id", "parent_id"),
+    movable_references=("resource_definition_id", "workcell_id", "parent_id"),
+    id_filters=("resource_definition_id", "workcell_id", "parent_id"),
+    enum_filters=("status",),
+    orderings={"position_name": ("1", "2", "3")},
+    keep={"name": "plate", "properties": {"barcode": "P1"}},
+    change={"status": "empty"},
+    invalid_creates=(
+        Refusal("unknown-status", {"status": "lost"}, "status"),
+        Refusal("parent-wrong-type", {"parent_id": 7}, "parent_id"),
+    ),
+    invalid_updates=(
+        Refusal("null-definition", {"resource_definition_id": None}, "resource_definition_id"),
+        Refusal("unknown-status", {"status": "lost"}, "status"),
+    ),
+)
+
+DECK_TYPES = CollectionSpec(
+    id="deck-types",
+    path="decks/types",
+    entity="deck_definition",
+    builder="deck_definition",
+    body=_deck_definition,
+    versioned=True,
+    required=("name", "fqn"),
+    stray_field="rails",
+    defaults={"positions": [], "positioning_config": {}},
+    unique=("name",),
+    orderings={"fqn": (STARLET, OT2, "pylabrobot.resources.tecan.EVO150Deck")},
+    keep={"name": "deck", "description": "keep"},
+    change={"size_z_mm": 950},
+    stale_change=fixed({"name": "renamed", "positions": [{"name": "x"}]}),
+    held_by={"deck": "decks"},
+    invalid_creates=(
+        Refusal("negative-size", {"size_y_mm": -5}, "size_y_mm"),
+        Refusal("position-without-name", {"positions": [{"x_mm": 1}]}, "positions.0.name"),
+        Refusal(
+            "unknown-category",
+            {"positions": [{"name": "p", "allowed_resource_categories": ["spaceship"]}]},
+            "positions.0.allowed_resource_categories.0",
+        ),
+        Refusal("position-unknown-field", {"positions": [{"name": "p", "slot": 1}]}, "positions.0.slot"),
+        Refusal("positions-not-a-list", {"positions": "rail-1"}, "positions"),
+        Refusal("position-named-twice", {"positions": [{"name": "rail-1"}, {"name": "rail-1"}]}, "positions"),
+    ),
+    invalid_updates=(
+        Refusal("null-fqn", {"fqn": None}, "fqn"),
+        Refusal("null-positions", {"positions": None}, "positions"),
+        Refusal("duplicate-position-names", {"positions": [{"name": "a"}, {"name": "a"}]}, "positions"),
+        Refusal("negative-size", {"size_x_mm": -1}, "size_x_mm"),
+    ),
+)
+
+DECKS = CollectionSpec(
+    id="decks",
+    path="decks",
+    entity="deck",
+    builder="deck",
+    body=_deck,
+    versioned=True,
+    required=("name", "machine_id", "deck_definition_id"),
+    stray_field="colour",
+    unique=("name",),
+    references=("machine_id", "deck_definition_id", "workcell_id"),
+    movable_references=("machine_id", "deck_definition_id", "workcell_id"),
+    id_filters=("machine_id", "deck_definition_id", "workcell_id"),
+    keep={"name": "deck", "description": "keep"},
+    change={"properties": {"serial": "D-9"}},
+    stale_change=_deck_onto_another_machine,
+    invalid_creates=(
+        Refusal("machine-id-not-uuid", {"machine_id": "STAR-1"}, "machine_id"),
+        Refusal("machine-id-null", {"machine_id": None}, "machine_id"),
+        Refusal("properties-not-object", {"properties": ["a"]}, "properties"),
+        Refusal(
+            "storage-name-is-not-api",
+            {"parent_machine_id": "01a20e5a-0000-7000-8000-000000000000"},
+            "parent_machine_id",
+        ),
+    ),
+    invalid_updates=(
+        Refusal("null-machine", {"machine_id": None}, "machine_id"),
+        Refusal("null-deck-type", {"deck_definition_id": None}, "deck_definition_id"),
+        Refusal(
+            "storage-name-is-not-api",
+            {"parent_machine_id": "01a20e5a-0000-7000-8000-000000000000"},
+            "parent_machine_id",
+        ),
+    ),
+)
+
+PROTOCOL_DEFINITIONS = CollectionSpec(
+    id="protocol-definitions",
+    path="protocols/definitions",
+    entity="protocol_definition",
+    builder="protocol_definition",
+    body=_protocol_definition,
+    versioned=False,
+    required=("name", "fqn"),
+    stray_field="author",
+    defaults={"version": "0.1.0", "parameters": [], "required_assets": []},
+    unique=("fqn", "version"),
+    orderings={
+        "fqn": ("lab.dilution", "lab.mix", "lab.wash"),
+        "version": ("1.0.0", "2.0.0", "3.0.0"),
+    },
+    keep={"version": "1.0.0"},
+    change={"description": "Now with a better description."},
+    held_by={"protocol_run": "runs"},
+    invalid_creates=(
+        Refusal("version-over-64", {"version": "9" * 65}, "version"),
+        Refusal("version-wrong-type", {"version": 2}, "version"),
+        Refusal("parameter-not-object", {"parameters": ["volume_ul"]}, "parameters.0"),
+        Refusal("parameters-not-list", {"parameters": {"volume_ul": "float"}}, "parameters"),
+        Refusal("parameter-without-name", {"parameters": [{"type_hint": "float"}]}, "parameters"),
+        Refusal("parameter-named-twice", {"parameters": [{"name": "v"}, {"name": "v"}]}, "parameters"),
+        Refusal("asset-with-empty-name", {"required_assets": [{"name": ""}]}, "required_assets"),
+        Refusal("set-by-discovery-only", {"is_inferred": True}, "is_inferred"),
+    ),
+    invalid_updates=(
+        Refusal("fqn-is-identity", {"fqn": "lab.renamed"}, "fqn"),
+        Refusal("version-is-identity", {"version": "9.9.9"}, "version"),
+        Refusal("null-parameters", {"parameters": None}, "parameters"),
+        Refusal("parameter-without-name", {"parameters": [{"optional": True}]}, "parameters"),
+    ),
+)
+
+PROTOCOL_RUNS = CollectionSpec(
+    id="protocol-runs",
+    path="protocols/runs",
+    entity="protocol_run",
+    builder="protocol_run",
+    body=_protocol_run,
+    versioned=True,
+    required=("protocol_definition_id",),
+    stray_field="priority",
+    references=("protocol_definition_id", "workcell_id"),
+    id_filters=("protocol_definition_id", "workcell_id"),
+    enum_filters=("status",),
+    orderings={"status": (RunStatus.COMPLETED, RunStatus.PENDING, RunStatus.RUNNING)},
+    keep={"status": RunStatus.RUNNING},
+    change={"name": "plate 7"},
+    invalid_creates=(
+        Refusal("definition-not-uuid", {"protocol_definition_id": "dilution"}, "protocol_definition_id"),
+        Refusal("parameters-not-object", {"input_parameters": [1, 2]}, "input_parameters"),
+        Refusal("status-only-by-transition", {"status": "running"}, "status"),
+        Refusal("timestamps-only-by-transition", {"started_at": "2026-01-01T00:00:00Z"}, "started_at"),
+    ),
+    invalid_updates=(
+        Refusal("status-only-by-transition", {"status": "completed"}, "status"),
+        Refusal("parameters-fixed-at-creation", {"input_parameters": {"volume_ul": 1}}, "input_parameters"),
+    ),
+)
+
+OUTPUTS = CollectionSpec(
+    id="outputs",
+    path="outputs",
+    entity="function_data_output",
+    builder="data_output",
+    body=_output,
+    versioned=False,
+    required=("protocol_run_id", "name"),
+    stray_field="raw",
+    references=("protocol_run_id", "resource_id", "machine_id", "deck_id", "function_call_id"),
+    id_filters=("protocol_run_id", "resource_id", "machine_id", "deck_id"),
+    enum_filters=("data_type",),
+    orderings={
+        "well_name": ("A1", "B2", "C3"),
+        "measured_at": (_MARCH_1, _MARCH_1 + timedelta(hours=1), _MARCH_1 + timedelta(hours=2)),
+    },
+    keep={"name": "absorbance", "unit": "OD", "well_name": "A1", "numeric_value": 0.5},
+    change={"well_name": "H12", "unit": None},
+    invalid_creates=(
+        Refusal("unknown-data-type", {"data_type": "image"}, "data_type"),
+        Refusal("numeric-wrong-type", {"numeric_value": "high"}, "numeric_value"),
+        Refusal("numeric-infinite", {"numeric_value": "inf"}, "numeric_value"),
+        Refusal("bad-well-name", {"well_name": "not a well"}, "well_name"),
+        Refusal("unit-over-64", {"unit": "u" * 65}, "unit"),
+        Refusal("spatial-context-not-object", {"spatial_context": [1]}, "spatial_context"),
+    ),
+    invalid_updates=(
+        Refusal("value-is-fixed", {"numeric_value": 9.9}, "numeric_value"),
+        Refusal("type-is-fixed", {"data_type": "text"}, "data_type"),
+        Refusal(
+            "run-is-fixed", {"protocol_run_id": "01a20e5a-0000-7000-8000-000000000000"}, "protocol_run_id"
+        ),
+        Refusal("bad-well-name", {"well_name": "not a well"}, "well_name"),
+    ),
+)
+
+COLLECTIONS: Final = (
+    WORKCELLS,
+    MACHINES,
+    RESOURCE_DEFINITIONS,
+    RESOURCES,
+    DECK_TYPES,
+    DECKS,
+    PROTOCOL_DEFINITIONS,
+    PROTOCOL_RUNS,
+    OUTPUTS,
+)
