@@ -1,4 +1,4 @@
-"""Checks the endpoint tests share: the one error shape, and the paging contract of every list.
+"""Checks the endpoint tests share: the one error shape, and reading ids, names and totals of lists.
 
 Every error the API gives has the body ``{detail, code, entity?, field?, errors?}``; a client
 branches on ``code`` and points at ``field``, so the tests check both, not only the status.
@@ -71,55 +71,3 @@ def in_list_order(rows: list[Any]) -> list[str]:
 def missing_id() -> str:
     """An id no row has: UUIDs are random, and every test starts on an empty database."""
     return str(uuid.uuid4())
-
-
-async def check_create_at_both_paths(
-    client: httpx.AsyncClient, collection: str, bodies: tuple[dict[str, Any], dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """POST to ``/x`` and ``/x/``: both create (201) directly, neither redirects."""
-    created = []
-    for path, body in zip((f"{API}/{collection}", f"{API}/{collection}/"), bodies, strict=True):
-        response = await client.post(path, json=body)
-        assert response.status_code == 201, (path, response.text)
-        assert "location" not in response.headers
-        created.append(response.json())
-    for path in (f"{API}/{collection}", f"{API}/{collection}/"):
-        listed = await client.get(path)
-        assert listed.status_code == 200, (path, listed.text)
-        assert {item["accession_id"] for item in created} <= set(ids(listed))
-    return created
-
-
-async def check_paging(client: httpx.AsyncClient, collection: str, expected_ids: list[str]) -> None:
-    """``limit``/``offset`` slice the list in its order; ``X-Total-Count`` counts every match.
-
-    ``expected_ids`` is the whole collection in ``created_at`` order (the default ordering).
-    """
-    url = f"{API}/{collection}"
-    everything = await client.get(url, params={"limit": 500})
-    assert ids(everything) == expected_ids
-    assert total(everything) == len(expected_ids)
-
-    first = await client.get(url, params={"limit": 2})
-    second = await client.get(url, params={"limit": 2, "offset": 2})
-    past_end = await client.get(url, params={"limit": 2, "offset": len(expected_ids)})
-
-    assert ids(first) == expected_ids[:2]
-    assert ids(second) == expected_ids[2:4]
-    assert ids(past_end) == []
-    assert total(first) == total(second) == total(past_end) == len(expected_ids)
-
-
-async def check_list_contract(client: httpx.AsyncClient, collection: str) -> None:
-    """What every list refuses: an unknown order_by, a limit over 500, a negative offset, a stray
-    query parameter; each is a 422 naming the parameter."""
-    url = f"{API}/{collection}"
-    assert_error(await client.get(url, params={"order_by": "colour"}), 422, "invalid_value", field="order_by")
-    assert_error(
-        await client.get(url, params={"order_by": "-colour"}), 422, "invalid_value", field="order_by"
-    )
-    assert_validation_error(await client.get(url, params={"limit": 501}), "limit")
-    assert_validation_error(await client.get(url, params={"limit": 0}), "limit")
-    assert_validation_error(await client.get(url, params={"offset": -1}), "offset")
-    assert_validation_error(await client.get(url, params={"colour": "red"}), "colour")
-    assert (await client.get(url, params={"limit": 500})).status_code == 200

@@ -1,4 +1,9 @@
-"""``/api/v1/outputs``: what runs measured; each value in the column its data type names."""
+"""``/api/v1/outputs``: what runs measured; each value in the column its data type names.
+
+The contract every collection shares (trailing slashes, paging, ordering by well and time, filters
+by run and context, partial updates, unknown run, labware, machine, deck or call, 404s, deletes that
+keep the run) is checked for outputs too, in ``test_collections_common.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,11 @@ import httpx
 import pytest
 
 from praxis.backend.models.orm import DataType, RunStatus
-from tests.api.helpers import (
-    API,
-    assert_error,
-    assert_not_found,
-    assert_validation_error,
-    check_create_at_both_paths,
-    check_list_contract,
-    check_paging,
-    in_list_order,
-    missing_id,
-    names,
-    total,
-)
+from tests.api.collection_specs import output_body
+from tests.api.helpers import API, assert_error, names, total
 from tests.builders import Builders
 
 URL = f"{API}/outputs"
-
-
-async def output_body(repos: Builders, **overrides: Any) -> dict[str, Any]:
-    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
-    return {
-        "protocol_run_id": str(run.accession_id),
-        "name": "absorbance_600nm",
-        "numeric_value": 0.73,
-        **overrides,
-    }
 
 
 # -- create ------------------------------------------------------------------------------------------
@@ -106,16 +90,6 @@ async def test_create_a_text_output(client: httpx.AsyncClient, repos: Builders) 
     )
 
 
-async def test_create_answers_with_and_without_trailing_slash(
-    client: httpx.AsyncClient, repos: Builders
-) -> None:
-    body = await output_body(repos)
-
-    await check_create_at_both_paths(client, "outputs", (body, {**body, "well_name": "A2"}))
-
-    assert await repos.data_output.count() == 2
-
-
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
@@ -141,23 +115,6 @@ async def test_a_value_missing_or_in_the_wrong_column_is_422(
     response = await client.post(URL, json=await output_body(repos, **overrides))
 
     assert_error(response, 422, "invalid_value", entity="function_data_output", field=field)
-    assert await repos.data_output.count() == 0
-
-
-async def test_create_for_an_unknown_run_is_422(client: httpx.AsyncClient, repos: Builders) -> None:
-    response = await client.post(URL, json=await output_body(repos, protocol_run_id=missing_id()))
-
-    assert_error(response, 422, "invalid_reference", entity="function_data_output", field="protocol_run_id")
-    assert await repos.data_output.count() == 0
-
-
-@pytest.mark.parametrize("field", ["resource_id", "machine_id", "deck_id", "function_call_id"])
-async def test_create_with_an_unknown_context_reference_is_422(
-    client: httpx.AsyncClient, repos: Builders, field: str
-) -> None:
-    response = await client.post(URL, json=await output_body(repos, **{field: missing_id()}))
-
-    assert_error(response, 422, "invalid_reference", entity="function_data_output", field=field)
     assert await repos.data_output.count() == 0
 
 
@@ -187,43 +144,6 @@ async def test_create_naming_a_call_of_another_run_is_422(client: httpx.AsyncCli
     assert await repos.data_output.count() == 0
 
 
-@pytest.mark.parametrize(
-    ("overrides", "field"),
-    [
-        ({"protocol_run_id": None}, "protocol_run_id"),
-        ({"name": None}, "name"),
-        ({"name": "x" * 256}, "name"),
-        ({"data_type": "image"}, "data_type"),
-        ({"numeric_value": "high"}, "numeric_value"),
-        ({"numeric_value": "inf"}, "numeric_value"),
-        ({"well_name": "not a well"}, "well_name"),
-        ({"unit": "u" * 65}, "unit"),
-        ({"spatial_context": [1]}, "spatial_context"),
-        ({"raw": "0x00"}, "raw"),
-    ],
-    ids=[
-        "missing-run",
-        "missing-name",
-        "name-over-255",
-        "unknown-data-type",
-        "numeric-wrong-type",
-        "numeric-infinite",
-        "bad-well-name",
-        "unit-over-64",
-        "spatial-context-not-object",
-        "unknown-field",
-    ],
-)
-async def test_create_refuses_invalid_input(
-    client: httpx.AsyncClient, repos: Builders, overrides: dict[str, Any], field: str
-) -> None:
-    body = await output_body(repos, **overrides)
-    body = {k: v for k, v in body.items() if not (v is None and k in {"protocol_run_id", "name"})}
-
-    assert_validation_error(await client.post(URL, json=body), field)
-    assert await repos.data_output.count() == 0
-
-
 # -- get ---------------------------------------------------------------------------------------------
 
 
@@ -241,10 +161,6 @@ async def test_get_returns_the_output(client: httpx.AsyncClient, repos: Builders
     )
 
 
-async def test_get_unknown_is_404(client: httpx.AsyncClient) -> None:
-    assert_not_found(await client.get(f"{URL}/{missing_id()}"), entity="function_data_output")
-
-
 # -- list --------------------------------------------------------------------------------------------
 
 
@@ -259,7 +175,6 @@ async def test_list_filters_by_run(client: httpx.AsyncClient, repos: Builders) -
     assert {o["accession_id"] for o in response.json()} == {str(r.accession_id) for r in readings}
     assert {o["protocol_run_id"] for o in response.json()} == {str(run.accession_id)}
     assert total(response) == 4
-    assert total(await client.get(URL, params={"protocol_run_id": missing_id()})) == 0
 
 
 async def test_list_filters_by_context_type_well_and_name(client: httpx.AsyncClient, repos: Builders) -> None:
@@ -281,84 +196,6 @@ async def test_list_filters_by_context_type_well_and_name(client: httpx.AsyncCli
     assert names(await query(data_type="text")) == ["note"]
     assert names(await query(well_name="A1")) == ["OD600", "note"]
     assert names(await query(name="od")) == ["OD600", "od450"]
-    assert_validation_error(await client.get(URL, params={"data_type": "image"}), "data_type")
-
-
-async def test_list_pages_and_orders(client: httpx.AsyncClient, repos: Builders) -> None:
-    outputs = await repos.data_output.create_batch(5)
-
-    await check_paging(client, "outputs", in_list_order(outputs))
-    by_well = await client.get(URL, params={"order_by": "-well_name"})
-    assert [o["well_name"] for o in by_well.json()] == sorted((o.well_name for o in outputs), reverse=True)
-    assert (await client.get(URL, params={"order_by": "measured_at"})).status_code == 200
-    await check_list_contract(client, "outputs")
-
-
-# -- update ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("method", ["PATCH", "PUT"])
-async def test_update_changes_only_the_fields_sent(
-    client: httpx.AsyncClient, repos: Builders, method: str
-) -> None:
-    output = await repos.data_output.create(name="absorbance", unit="OD", well_name="A1", numeric_value=0.5)
-
-    response = await client.request(
-        method, f"{URL}/{output.accession_id}", json={"well_name": "H12", "unit": None}
-    )
-
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["name"], body["well_name"], body["unit"], body["numeric_value"]) == (
-        "absorbance",
-        "H12",
-        None,
-        0.5,
-    )
-    stored = await repos.data_output.get(output.accession_id)
-    assert (stored.well_name, stored.unit, stored.numeric_value) == ("H12", None, 0.5)
-
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"numeric_value": 9.9}, "numeric_value"),
-        ({"data_type": "text"}, "data_type"),
-        ({"protocol_run_id": "01a20e5a-0000-7000-8000-000000000000"}, "protocol_run_id"),
-        ({"version": 1}, "version"),
-        ({"name": None}, "name"),
-        ({"well_name": "not a well"}, "well_name"),
-    ],
-    ids=["value-is-fixed", "type-is-fixed", "run-is-fixed", "not-versioned", "null-name", "bad-well-name"],
-)
-async def test_update_refuses_invalid_input(
-    client: httpx.AsyncClient, repos: Builders, body: dict[str, Any], field: str
-) -> None:
-    output = await repos.data_output.create(name="absorbance", numeric_value=0.5, well_name="A1")
-
-    assert_validation_error(await client.patch(f"{URL}/{output.accession_id}", json=body), field)
-    stored = await repos.data_output.get(output.accession_id)
-    assert (stored.name, stored.numeric_value, stored.well_name) == ("absorbance", 0.5, "A1")
-
-
-async def test_update_unknown_is_404(client: httpx.AsyncClient) -> None:
-    assert_not_found(
-        await client.patch(f"{URL}/{missing_id()}", json={"unit": "OD"}), entity="function_data_output"
-    )
-
-
-# -- delete ------------------------------------------------------------------------------------------
-
-
-async def test_delete_is_204_then_404(client: httpx.AsyncClient, repos: Builders) -> None:
-    output = await repos.data_output.create()
-
-    assert (await client.delete(f"{URL}/{output.accession_id}")).status_code == 204
-
-    assert await repos.data_output.get_or_none(output.accession_id) is None
-    assert await repos.protocol_run.exists(accession_id=output.protocol_run_id)
-    assert_not_found(await client.get(f"{URL}/{output.accession_id}"), entity="function_data_output")
-    assert_not_found(await client.delete(f"{URL}/{output.accession_id}"), entity="function_data_output")
 
 
 async def test_a_time_without_a_zone_is_taken_as_utc(client: httpx.AsyncClient, repos: Builders) -> None:

@@ -2,6 +2,10 @@
 
 The state machine: PENDING -> RUNNING -> COMPLETED | FAILED, and PENDING | RUNNING -> CANCELLED.
 Every other move is a 409 that leaves the run as it was.
+
+The contract every collection shares (trailing slashes, paging, ordering by status, filters, renames
+by PATCH and PUT, stale versions, unknown references, 404s, deletes) is checked for runs too, in
+``test_collections_common.py``.
 """
 
 from __future__ import annotations
@@ -19,10 +23,6 @@ from tests.api.helpers import (
     assert_error,
     assert_not_found,
     assert_validation_error,
-    check_create_at_both_paths,
-    check_list_contract,
-    check_paging,
-    in_list_order,
     missing_id,
     names,
     total,
@@ -105,30 +105,6 @@ async def test_runs_of_one_name_may_repeat(client: httpx.AsyncClient, repos: Bui
     assert await repos.protocol_run.count(name="nightly") == 2
 
 
-async def test_create_answers_with_and_without_trailing_slash(
-    client: httpx.AsyncClient, repos: Builders
-) -> None:
-    definition_id = str((await repos.protocol_definition.create()).accession_id)
-    body = {"protocol_definition_id": definition_id, "input_parameters": {"volume_ul": 1}}
-
-    await check_create_at_both_paths(client, "protocols/runs", (body, body))
-
-    assert await repos.protocol_run.count() == 2
-
-
-@pytest.mark.parametrize("field", ["protocol_definition_id", "workcell_id"])
-async def test_create_with_an_unknown_reference_is_422(
-    client: httpx.AsyncClient, repos: Builders, field: str
-) -> None:
-    definition = await repos.protocol_definition.create()
-    body = {"protocol_definition_id": str(definition.accession_id), "input_parameters": {"volume_ul": 1}}
-
-    response = await client.post(URL, json={**body, field: missing_id()})
-
-    assert_error(response, 422, "invalid_reference", entity="protocol_run", field=field)
-    assert await repos.protocol_run.count() == 0
-
-
 async def test_create_without_a_required_parameter_is_422(client: httpx.AsyncClient, repos: Builders) -> None:
     definition = await repos.protocol_definition.create()  # volume_ul required, mix optional, lh an asset
 
@@ -183,41 +159,6 @@ async def test_a_protocol_without_parameters_takes_none(client: httpx.AsyncClien
     assert_error(refused, 422, "invalid_value", field="input_parameters.x")
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"input_parameters": {"volume_ul": 1}}, "protocol_definition_id"),
-        ({"protocol_definition_id": "dilution"}, "protocol_definition_id"),
-        ({"name": "x" * 256}, "name"),
-        ({"input_parameters": [1, 2]}, "input_parameters"),
-        ({"status": "running"}, "status"),
-        ({"started_at": "2026-01-01T00:00:00Z"}, "started_at"),
-    ],
-    ids=[
-        "missing-definition",
-        "definition-not-uuid",
-        "name-over-255",
-        "parameters-not-object",
-        "status-only-by-transition",
-        "timestamps-only-by-transition",
-    ],
-)
-async def test_create_refuses_invalid_input(
-    client: httpx.AsyncClient, repos: Builders, body: dict[str, Any], field: str
-) -> None:
-    definition = await repos.protocol_definition.create()
-    full = {
-        "protocol_definition_id": str(definition.accession_id),
-        "input_parameters": {"volume_ul": 1},
-        **body,
-    }
-    if "protocol_definition_id" not in body and field == "protocol_definition_id":
-        full.pop("protocol_definition_id")
-
-    assert_validation_error(await client.post(URL, json=full), field)
-    assert await repos.protocol_run.count() == 0
-
-
 # == get / list ======================================================================================
 
 
@@ -230,11 +171,6 @@ async def test_get_returns_the_run(client: httpx.AsyncClient, repos: Builders) -
     body = response.json()
     assert (body["status"], body["error_message"]) == ("failed", run.error_message)
     assert at(body["started_at"]) == run.started_at and at(body["completed_at"]) == run.completed_at
-
-
-async def test_get_unknown_is_404(client: httpx.AsyncClient) -> None:
-    assert_not_found(await client.get(f"{URL}/{missing_id()}"), entity="protocol_run")
-    assert_not_found(await client.get(f"{URL}/{missing_id()}/calls"), entity="protocol_run")
 
 
 async def test_list_filters_by_status_definition_workcell_and_name(
@@ -259,23 +195,15 @@ async def test_list_filters_by_status_definition_workcell_and_name(
     assert total(of_definition) == 2
     assert names(in_workcell) == ["nightly B", "adhoc"]
     assert names(by_name) == ["nightly B"]
-    assert_validation_error(await client.get(URL, params={"status": "paused"}), "status")
 
 
-async def test_list_pages_and_orders(client: httpx.AsyncClient, repos: Builders) -> None:
-    runs = await repos.protocol_run.create_batch(5)
-
-    await check_paging(client, "protocols/runs", in_list_order(runs))
-    await check_list_contract(client, "protocols/runs")
-
-
-async def test_list_orders_by_status_and_started_at(client: httpx.AsyncClient, repos: Builders) -> None:
+async def test_list_by_started_at_puts_runs_never_started_last(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
     await repos.protocol_run.create(name="done", status=RunStatus.COMPLETED)
     await repos.protocol_run.create(name="waiting", status=RunStatus.PENDING)
     await repos.protocol_run.create(name="going", status=RunStatus.RUNNING)
 
-    assert names(await client.get(URL, params={"order_by": "status"})) == ["done", "waiting", "going"]
-    assert names(await client.get(URL, params={"order_by": "-status"})) == ["going", "waiting", "done"]
     started = await client.get(URL, params={"order_by": "started_at"})
     assert names(started)[-1] == "waiting"  # never started: NULLs sort last
 
@@ -293,44 +221,7 @@ async def test_list_returns_each_runs_calls(client: httpx.AsyncClient, repos: Bu
 # == update / delete =================================================================================
 
 
-@pytest.mark.parametrize("method", ["PATCH", "PUT"])
-async def test_update_renames_and_nothing_else(
-    client: httpx.AsyncClient, repos: Builders, method: str
-) -> None:
-    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
-
-    response = await client.request(
-        method, f"{URL}/{run.accession_id}", json={"name": "plate 7", "version": 1}
-    )
-
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["name"], body["status"], body["version"]) == ("plate 7", "running", 2)
-    stored = await repos.protocol_run.get(run.accession_id)
-    assert (stored.name, stored.status) == ("plate 7", RunStatus.RUNNING)
-
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"status": "completed"}, "status"),
-        ({"input_parameters": {"volume_ul": 1}}, "input_parameters"),
-        ({"name": None}, "name"),
-        ({"name": "x" * 256}, "name"),
-    ],
-    ids=["status-only-by-transition", "parameters-fixed-at-creation", "null-name", "name-over-255"],
-)
-async def test_update_refuses_invalid_input(
-    client: httpx.AsyncClient, repos: Builders, body: dict[str, Any], field: str
-) -> None:
-    run = await repos.protocol_run.create(name="run")
-
-    assert_validation_error(await client.patch(f"{URL}/{run.accession_id}", json=body), field)
-    stored = await repos.protocol_run.get(run.accession_id)
-    assert (stored.name, stored.status, stored.version) == ("run", RunStatus.PENDING, 1)
-
-
-async def test_update_with_a_stale_version_is_409_and_changes_nothing(
+async def test_a_transition_moves_the_version_so_an_update_sent_before_it_is_409(
     client: httpx.AsyncClient, repos: Builders
 ) -> None:
     run_id = (await repos.protocol_run.create(name="run")).accession_id
@@ -343,24 +234,15 @@ async def test_update_with_a_stale_version_is_409_and_changes_nothing(
     assert (stored.name, stored.version) == ("run", 2)
 
 
-async def test_update_unknown_is_404(client: httpx.AsyncClient) -> None:
-    assert_not_found(await client.patch(f"{URL}/{missing_id()}", json={"name": "x"}), entity="protocol_run")
-
-
-async def test_delete_is_204_then_404_and_takes_calls_and_outputs(
-    client: httpx.AsyncClient, repos: Builders
-) -> None:
+async def test_delete_takes_the_calls_and_outputs_along(client: httpx.AsyncClient, repos: Builders) -> None:
     run = await repos.protocol_run.create(status=RunStatus.RUNNING)
     await client.post(f"{URL}/{run.accession_id}/calls", json={"function_name": "aspirate"})
     await repos.data_output.create_batch(3, protocol_run=run)
 
     assert (await client.delete(f"{URL}/{run.accession_id}")).status_code == 204
 
-    assert await repos.protocol_run.get_or_none(run.accession_id) is None
+    assert await repos.protocol_run.calls_of(run.accession_id) == []
     assert await repos.data_output.count(protocol_run_id=run.accession_id) == 0
-    assert await repos.protocol_definition.exists(accession_id=run.protocol_definition_id)
-    assert_not_found(await client.get(f"{URL}/{run.accession_id}"), entity="protocol_run")
-    assert_not_found(await client.delete(f"{URL}/{run.accession_id}"), entity="protocol_run")
 
 
 # == the state machine ===============================================================================
@@ -555,7 +437,8 @@ async def test_a_call_on_a_run_that_is_not_running_is_409(
     assert await repos.protocol_run.calls_of(run.accession_id) == []
 
 
-async def test_a_call_on_an_unknown_run_is_404(client: httpx.AsyncClient) -> None:
+async def test_the_calls_of_an_unknown_run_are_404(client: httpx.AsyncClient) -> None:
+    assert_not_found(await client.get(f"{URL}/{missing_id()}/calls"), entity="protocol_run")
     assert_not_found(
         await client.post(f"{URL}/{missing_id()}/calls", json={"function_name": "aspirate"}),
         entity="protocol_run",
