@@ -59,6 +59,7 @@ class Figures:
     max_ms: float
     statuses: dict[str, int]
     by_kind: dict[str, int]
+    p50_ms_by_kind: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     peak_server_connections: int = 0
     pool_limit: int = POOL_SIZE + MAX_OVERFLOW
@@ -371,6 +372,10 @@ async def run(requests: int, clients: int) -> Figures:
         max_ms=round(max(latencies), 2),
         statuses={str(k): v for k, v in sorted(Counter(str(o.status) for o in outcomes).items())},
         by_kind=dict(sorted(Counter(o.kind for o in outcomes).items())),
+        p50_ms_by_kind={
+            kind: round(statistics.median([o.seconds * 1000 for o in outcomes if o.kind == kind]), 2)
+            for kind in sorted({o.kind for o in outcomes})
+        },
         failures=[f"{kind}: {count}" for kind, count in failures.most_common()],
         peak_server_connections=peak,
     )
@@ -395,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             f"latency p50 {figures.p50_ms} ms, p90 {figures.p90_ms} ms, p99 {figures.p99_ms} ms, max {figures.max_ms} ms"
         )
         print(f"statuses {figures.statuses}")
+        print(f"p50 by kind (ms) {figures.p50_ms_by_kind}")
         print(
             f"database connections at peak: {figures.peak_server_connections} (pool limit {figures.pool_limit})"
         )

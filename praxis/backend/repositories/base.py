@@ -116,9 +116,18 @@ class Repository(Generic[ModelT]):
         return found
 
     async def get_for_update(self, id: uuid.UUID) -> ModelT:
-        """``get`` with a row lock (SELECT ... FOR UPDATE) held until the transaction ends: the way to
-        serialise two writers that must not both pass the same check."""
-        statement = self.select({"accession_id": id}).with_for_update(of=self.model)
+        """``get`` with a row lock held until the transaction ends: the way to serialise two writers
+        that must not both pass the same check.
+
+        ``FOR NO KEY UPDATE`` rather than ``FOR UPDATE``: it excludes the other writers that lock the
+        row the same way, but not the inserts of rows that merely refer to it (their foreign-key check
+        takes ``FOR KEY SHARE``), so a run being started does not hold up outputs recorded elsewhere.
+        """
+        statement = (
+            self.select({"accession_id": id})
+            .with_for_update(of=self.model, key_share=True)
+            .execution_options(populate_existing=True)  # the row as it is once locked, not as cached
+        )
         found = (await self.session.scalars(statement)).one_or_none()
         if found is None:
             raise NotFoundError(

@@ -132,10 +132,15 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
         return await self.repos.protocol_run.update(run, expected_version=expected_version, **changes)
 
     async def _claim_workcell(self, run: ProtocolRunOrm) -> None:
-        """One run at a time on a workcell that asks for it; the workcell row lock serialises starts."""
+        """One run at a time on a workcell that asks for it; the workcell row lock serialises starts.
+
+        Workcells that allow concurrent runs are not locked at all: their starts need no ordering.
+        """
         assert run.workcell_id is not None
+        if (await self.repos.workcell.get(run.workcell_id)).allows_concurrent_runs:
+            return
         workcell = await self.repos.workcell.get_for_update(run.workcell_id)
-        if workcell.allows_concurrent_runs:
+        if workcell.allows_concurrent_runs:  # changed while we waited for the lock
             return
         if await self.repos.protocol_run.active_on_workcell(workcell.accession_id, exclude=run.accession_id):
             raise ConflictError(
