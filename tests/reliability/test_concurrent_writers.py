@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from praxis.backend.db.session import create_engine, create_sessionmaker
@@ -169,3 +170,17 @@ async def test_simultaneous_call_logs_on_one_run_get_consecutive_sequences(unit_
     assert results == ["ok"] * 6
     calls = await unit_of_work(lambda repos: repos.protocol_run.calls_of(run_id))
     assert [call.sequence for call in calls] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_locked_run_does_not_hold_up_outputs_recorded_for_it(
+    engine: AsyncEngine, unit_of_work: Any
+) -> None:
+    run_id = await unit_of_work(lambda repos: _id(repos.protocol_run.create(status=RunStatus.RUNNING)))
+    sessions = create_sessionmaker(engine)
+
+    async with sessions() as locker, locker.begin():
+        await Repositories(locker).protocol_run.get_for_update(run_id)  # held until this block ends
+        async with sessions() as recorder, recorder.begin():
+            await recorder.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail, not hang
+            output = await Builders(recorder).data_output.create(protocol_run=run_id)
+        assert output.protocol_run_id == run_id
