@@ -14,8 +14,6 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
-from praxis.backend.api.app import create_app
-from praxis.backend.api.dependencies import get_session
 from tests.builders import Builders
 from tests.harness.database import (
     TestServer,
@@ -28,7 +26,7 @@ from tests.harness.database import (
     worker_database_name,
 )
 from tests.harness.queries import QueryLog, counting
-from tests.harness.session import isolated_session, per_request_savepoint
+from tests.harness.session import app_client, isolated_session
 
 
 @pytest.fixture(scope="session")
@@ -85,11 +83,7 @@ def count_queries(db_session: AsyncSession) -> Callable[[], AbstractContextManag
 async def client(db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, in-process; each request runs on the test's session, in a SAVEPOINT
     of its own (committed on success, rolled back on failure, as production's unit of work)."""
-    app = create_app()
-    app.dependency_overrides[get_session] = per_request_savepoint(db_session)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
-    ) as http:
+    async with app_client(db_session) as http:
         yield http
 
 

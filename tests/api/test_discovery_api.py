@@ -16,12 +16,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from praxis.backend.api.app import create_app
-from praxis.backend.api.dependencies import get_session
 from praxis.backend.settings import Settings
 from tests.api.helpers import API, assert_error, assert_validation_error
 from tests.builders import Builders
-from tests.harness.session import per_request_savepoint
+from tests.harness.session import app_client
 
 URL = f"{API}/protocols/discover"
 
@@ -42,19 +40,10 @@ def write(root: Path, relative: str, source: str) -> Path:
     return path
 
 
-async def client_for(session: AsyncSession, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    app.dependency_overrides[get_session] = per_request_savepoint(session)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
-    ) as http:
-        yield http
-
-
 @pytest.fixture
 async def discovery_client(db_session: AsyncSession, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The app with ``tmp_path`` as its only protocol root, its requests on the test's session."""
-    async for http in client_for(db_session, Settings(protocol_roots=[tmp_path])):
+    async with app_client(db_session, Settings(protocol_roots=[tmp_path])) as http:
         yield http
 
 
@@ -258,7 +247,7 @@ async def test_discover_refuses_invalid_input(
 async def test_a_server_without_protocol_roots_discovers_nothing(
     db_session: AsyncSession, repos: Builders, protocols: Path
 ) -> None:
-    async for http in client_for(db_session, Settings(protocol_roots=[])):
+    async with app_client(db_session, Settings(protocol_roots=[])) as http:
         response = await http.post(URL, json={"path": str(protocols)})
 
         body = assert_error(response, 422, "invalid_value", field="path")

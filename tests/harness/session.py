@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from praxis.backend.api.app import create_app
+from praxis.backend.api.dependencies import get_session
+from praxis.backend.settings import Settings
 
 
 @asynccontextmanager
@@ -58,3 +63,16 @@ def per_request_savepoint(session: AsyncSession) -> Callable[[], AsyncIterator[A
             await savepoint.commit()
 
     return request_session
+
+
+@asynccontextmanager
+async def app_client(
+    session: AsyncSession, settings: Settings | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process HTTP client on ``create_app(settings)`` whose requests run on ``session``."""
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = per_request_savepoint(session)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
+    ) as http:
+        yield http
