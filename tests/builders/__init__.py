@@ -43,4 +43,7 @@ class Builders(Repositories):
         self.data_output = DataOutputBuilder(session, self)
 
 
-__all__ = ["Builder", "Builders", "Parent", "unique_name"]
+#: every aggregate's name, as ``repos`` and ``Repositories`` spell it: for tests parametrised over all
+AGGREGATES: tuple[str, ...] = tuple(Builders.__annotations__)
+
+__all__ = ["AGGREGATES", "Builder", "Builders", "Parent", "unique_name"]

@@ -15,19 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praxis.backend.db.base import Versioned
 from praxis.backend.errors import InvalidValueError, NotFoundError
 from praxis.backend.repositories import Repositories
-from tests.builders import Builders
+from tests.builders import AGGREGATES, Builders
 
-AGGREGATES = [
-    "workcell",
-    "machine",
-    "resource_definition",
-    "resource",
-    "deck_definition",
-    "deck",
-    "protocol_definition",
-    "protocol_run",
-    "data_output",
-]
 
 # a plain text field of each aggregate, for update and filters
 TEXT_FIELD = {name: "name" for name in AGGREGATES} | {"data_output": "unit"}
