@@ -17,7 +17,6 @@ from praxis.backend.errors import InvalidValueError, NotFoundError
 from praxis.backend.repositories import Repositories
 from tests.builders import AGGREGATES, Builders
 
-
 # a plain text field of each aggregate, for update and filters
 TEXT_FIELD = {name: "name" for name in AGGREGATES} | {"data_output": "unit"}
 
