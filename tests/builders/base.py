@@ -11,7 +11,7 @@ import itertools
 import os
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,19 +78,10 @@ class Builder(Repository[ModelT], Generic[ModelT]):
     async def create_batch(self, n: int, **overrides: Any) -> list[ModelT]:
         """``n`` distinct rows in one INSERT, sharing one parent graph that is created once."""
         own, given, nested = self._split(overrides)
-        fks: dict[str, Any] = {}
-        known: dict[str, Entity] = {}
-        for name, parent in self.parents.items():
-            if parent.fk in own:
-                continue
-            if name in given:
-                fks[parent.fk] = _id_of(given[name])
-                if isinstance(given[name], Entity):
-                    known[name] = given[name]
-            elif parent.create or name in nested:
-                known[name] = await self._builder(parent).create(**nested[name])
-                fks[parent.fk] = known[name].accession_id
-        rows = [self.consistent({**self.defaults(), **fks, **own}, known) for _ in range(n)]
+        parents = self._parents(own, given, nested)
+        if parents.graph:
+            await self.save(*parents.graph)
+        rows = [self.consistent({**self.defaults(), **parents.keys, **own}, parents.known) for _ in range(n)]
         return await self.create_many(rows)
 
     # -- internals --------------------------------------------------------------------------------
@@ -114,28 +105,46 @@ class Builder(Repository[ModelT], Generic[ModelT]):
                 own[key] = value
         return own, given, nested
 
-    def _graph(self, overrides: dict[str, Any]) -> tuple[ModelT, list[Entity]]:
-        """The row and, parents first, every new object to insert with it."""
-        own, given, nested = self._split(overrides)
-        graph: list[Entity] = []
-        known: dict[str, Entity] = {}  # parents available as objects, for consistent()
-        links: dict[str, Entity] = {}  # parents built here, attached so one flush inserts them first
+    def _parents(
+        self, own: dict[str, Any], given: dict[str, Any], nested: defaultdict[str, dict[str, Any]]
+    ) -> ParentGraph:
+        """Resolve every parent: a key column given outright, a parent passed as object or id, or a
+        new one built (with ``parent__field`` overrides) unless the parent is optional."""
+        parents = ParentGraph()
         for name, parent in self.parents.items():
             if parent.fk in own:
                 continue
             if name in given:
-                own[parent.fk] = _id_of(given[name])
+                parents.keys[parent.fk] = _id_of(given[name])
                 if isinstance(given[name], Entity):
-                    known[name] = given[name]
+                    parents.known[name] = given[name]
             elif parent.create or name in nested:
                 parent_obj, parent_graph = self._builder(parent)._graph(nested[name])
-                graph.extend(parent_graph)
-                own[parent.fk] = parent_obj.accession_id
-                known[name] = links[parent.relationship] = parent_obj
-        values = self.consistent({"accession_id": new_id(), **self.defaults(), **own}, known)
-        obj = self.new(**values, **links)
-        graph.append(obj)
-        return obj, graph
+                parents.graph.extend(parent_graph)
+                parents.keys[parent.fk] = parent_obj.accession_id
+                parents.known[name] = parents.links[parent.relationship] = parent_obj
+        return parents
+
+    def _graph(self, overrides: dict[str, Any]) -> tuple[ModelT, list[Entity]]:
+        """The row and, parents first, every new object to insert with it."""
+        own, given, nested = self._split(overrides)
+        parents = self._parents(own, given, nested)
+        values = self.consistent(
+            {"accession_id": new_id(), **self.defaults(), **parents.keys, **own}, parents.known
+        )
+        obj = self.new(**values, **parents.links)
+        return obj, [*parents.graph, obj]
+
+
+@dataclass
+class ParentGraph:
+    """What resolving a row's parents gives: the key columns to set, the parents known as objects
+    (for ``consistent``), the new objects to insert first, and the relationships that attach them."""
+
+    keys: dict[str, Any] = field(default_factory=dict)
+    known: dict[str, Entity] = field(default_factory=dict)
+    graph: list[Entity] = field(default_factory=list)
+    links: dict[str, Entity] = field(default_factory=dict)
 
 
 def _id_of(value: Any) -> uuid.UUID | None:
