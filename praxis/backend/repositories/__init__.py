@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.repositories.base import Repository
@@ -43,6 +44,10 @@ class Repositories:
         self.protocol_definition = ProtocolDefinitionRepository(session)
         self.protocol_run = ProtocolRunRepository(session)
         self.data_output = DataOutputRepository(session)
+
+    async def ping(self) -> None:
+        """One round trip to the database; raises if it cannot be reached."""
+        await self.session.execute(text("SELECT 1"))
 
 
 __all__ = [

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from praxis.backend.api.dependencies import SessionDep
+from praxis.backend.api.errors import ERROR_RESPONSES
+from praxis.backend.repositories import Repositories
 
 router = APIRouter(tags=["health"])
 
@@ -16,7 +17,8 @@ class Health(BaseModel):
     database: str
 
 
-@router.get("/health", response_model=Health)
+@router.get("/health", response_model=Health, responses={503: ERROR_RESPONSES[503]})
 async def health(session: SessionDep) -> Health:
-    await session.execute(text("SELECT 1"))
+    """200 when the database answers; 503 (the error shape) when it does not."""
+    await Repositories(session).ping()
     return Health(status="ok", database="ok")
