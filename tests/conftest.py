@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 from tests.harness.database import (
     TestServer,
@@ -66,9 +67,16 @@ async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-def repos(db_session: AsyncSession) -> Builders:
-    """Every repository, as a builder, over the test's session: ``await repos.deck.create()``."""
-    return Builders(db_session)
+def repositories(db_session: AsyncSession) -> Repositories:
+    """The real repositories over the test's session: what a service under test gets, as in production."""
+    return Repositories(db_session)
+
+
+@pytest.fixture
+def repos(db_session: AsyncSession, repositories: Repositories) -> Builders:
+    """A builder per aggregate over the test's session: ``await repos.deck.create()``; reads such as
+    ``await repos.deck.get(id)`` are the repository's own."""
+    return Builders(db_session, repositories)
 
 
 @pytest.fixture

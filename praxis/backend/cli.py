@@ -48,14 +48,17 @@ def _alembic(url: str, action: str, *args: str) -> None:
 
 
 def _in_unit_of_work(url: str, work: Callable[[Repositories], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction (committed if it returns, rolled back if it raises)."""
+    """Run ``work`` in one unit of work: committed if it returns, rolled back if it raises."""
     from praxis.backend.db.session import create_sessionmaker
+    from praxis.backend.services.unit_of_work import UnitOfWork
 
     async def run() -> T:
         engine = create_async_engine(url, poolclass=NullPool)
         try:
-            async with create_sessionmaker(engine)() as session, session.begin():
-                return await work(Repositories(session))
+            async with UnitOfWork(create_sessionmaker(engine)) as uow:
+                result = await work(uow.repos)
+                await uow.commit()
+                return result
         finally:
             await engine.dispose()
 

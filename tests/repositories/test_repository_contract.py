@@ -18,7 +18,10 @@ from praxis.backend.repositories import Repositories
 from tests.builders import AGGREGATES, Builders
 
 # a plain text field of each aggregate, for update and filters
-TEXT_FIELD = {name: "name" for name in AGGREGATES} | {"data_output": "unit"}
+TEXT_FIELD = {name: "name" for name in AGGREGATES} | {
+    "data_output": "unit",
+    "function_call_log": "function_name",
+}
 
 
 @pytest.fixture
