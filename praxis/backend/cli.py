@@ -82,17 +82,14 @@ def serve(
     ),
 ) -> None:
     """Serve the HTTP API. Without PRAXIS_DATABASE_URL: on the embedded PostgreSQL, migrated automatically."""
-    import uvicorn
-
-    from praxis.backend.api.app import create_app
+    from praxis.backend.api.server import http_server
 
     settings = get_settings()
     target = _prepared_database(migrate)
+    host, port = host or settings.host, port or settings.port
     where = "the embedded PostgreSQL" if target.embedded else "the configured database"
-    console.print(f"Praxis on {where}; docs at http://{host or settings.host}:{port or settings.port}/docs")
-    uvicorn.run(
-        create_app(settings, database_url=target.url), host=host or settings.host, port=port or settings.port
-    )
+    console.print(f"Praxis on {where}; docs at http://{host}:{port}/docs")
+    http_server(settings, database_url=target.url, host=host, port=port).run()
 
 
 @app.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, get_type_hints
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.repositories import Repositories
@@ -39,16 +41,8 @@ class Builders:
     def __init__(self, session: AsyncSession, repositories: Repositories | None = None) -> None:
         self.session = session
         self.repositories = repositories or Repositories(session)
-        self.workcell = WorkcellBuilder(self)
-        self.machine = MachineBuilder(self)
-        self.resource_definition = ResourceDefinitionBuilder(self)
-        self.resource = ResourceBuilder(self)
-        self.deck_definition = DeckDefinitionBuilder(self)
-        self.deck = DeckBuilder(self)
-        self.protocol_definition = ProtocolDefinitionBuilder(self)
-        self.protocol_run = ProtocolRunBuilder(self)
-        self.function_call_log = FunctionCallLogBuilder(self)
-        self.data_output = DataOutputBuilder(self)
+        for name, builder in BUILDERS.items():
+            setattr(self, name, builder(self))
 
     async def refresh(self, *objects: object) -> None:
         """Reload ``objects`` from the database: the way back after ``expire_all()`` or a commit
@@ -57,7 +51,9 @@ class Builders:
             await self.session.refresh(obj)
 
 
-#: every aggregate's name, as ``repos`` and ``Repositories`` spell it: for tests parametrised over all
-AGGREGATES: tuple[str, ...] = tuple(Builders.__annotations__)
+#: each aggregate's builder class, by the name ``repos`` and ``Repositories`` give it
+BUILDERS: dict[str, type[Builder[Any]]] = get_type_hints(Builders)
+#: every aggregate's name: for tests parametrised over all of them
+AGGREGATES: tuple[str, ...] = tuple(BUILDERS)
 
-__all__ = ["AGGREGATES", "Builder", "Builders", "Parent", "UnknownFieldError", "unique_name"]
+__all__ = ["AGGREGATES", "BUILDERS", "Builder", "Builders", "Parent", "UnknownFieldError", "unique_name"]
