@@ -118,7 +118,7 @@ class Builder(Generic[ModelT]):
 
     def _managed(self) -> set[str]:
         version = self.repository.model.__mapper__.version_id_col
-        return {version.key} if version is not None else set()
+        return {str(version.key)} if version is not None else set()
 
     def _refuse_unknown(self, names: Iterable[str]) -> None:
         allowed = set(self.fields())
