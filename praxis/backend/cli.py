@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from praxis.backend.db.migrations import alembic_config
 from praxis.backend.db.runtime import DatabaseTarget, resolve_database
 from praxis.backend.errors import PraxisError
 from praxis.backend.repositories import Repositories
@@ -32,19 +31,9 @@ def _target() -> DatabaseTarget:
 
 
 def _alembic(url: str, action: str, *args: str) -> None:
-    from alembic import command
+    from praxis.backend.db.migrations import run_on_url
 
-    async def run() -> None:
-        engine = create_async_engine(url, poolclass=NullPool)
-        try:
-            async with engine.begin() as connection:
-                await connection.run_sync(
-                    lambda sync: getattr(command, action)(alembic_config(connection=sync), *args)
-                )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+    asyncio.run(run_on_url(url, action, *args))
 
 
 def _in_unit_of_work(url: str, work: Callable[[Repositories], Awaitable[T]]) -> T:
