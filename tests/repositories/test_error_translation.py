@@ -68,7 +68,7 @@ async def test_deleting_a_referenced_row_is_a_conflict_and_keeps_it(
         await repositories.machine.delete(deck.parent_machine_id)
 
     assert raised.value.entity == "machine"
-    assert raised.value.field == "deck.parent_machine_id"
+    assert raised.value.field == "deck.machine_id"  # the API's name for the column, as clients see it
     assert await repositories.machine.exists(accession_id=deck.parent_machine_id)
     assert await repositories.deck.exists(accession_id=deck.accession_id)
 

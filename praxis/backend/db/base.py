@@ -26,6 +26,22 @@ NAMING_CONVENTION = {
 }
 
 
+#: ``Column.info`` key: the column's name in the API, where it differs from the column's own (a deck's
+#: ``parent_machine_id`` is its ``machine_id``). Services rename with it, and database errors name
+#: fields with it, so a field has one name wherever a client meets it.
+API_NAME = "api_name"
+
+
+def api_name(table: Table, column: str) -> str:
+    """The API's name for ``table.column``."""
+    return str(table.c[column].info.get(API_NAME, column)) if column in table.c else column
+
+
+def api_renames(model: type[Any]) -> dict[str, str]:
+    """API name -> attribute, for the columns of ``model`` the API names otherwise."""
+    return {str(c.info[API_NAME]): str(c.key) for c in model.__table__.c if API_NAME in c.info}
+
+
 def new_id() -> uuid.UUID:
     """UUIDv7: time-ordered, so primary-key inserts append to the index instead of scattering."""
     return uuid7()

@@ -21,7 +21,8 @@ from praxis.backend.repositories.workcell import WorkcellRepository
 class Repositories:
     """Every repository over one session: ``repos.deck``, ``repos.workcell``, ...
 
-    The attribute names are the aggregate names of DESIGN.md; test builders mirror them exactly.
+    The attribute names are the aggregates' names; the test builders (``tests.builders.Builders``) use
+    the same ones, and a test checks that they agree.
     """
 
     workcell: WorkcellRepository
