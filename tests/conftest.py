@@ -14,9 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from praxis.backend.api.app import create_app
 from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 from tests.harness.database import (
@@ -123,11 +125,18 @@ def count_queries(db_session: AsyncSession) -> Callable[[], AbstractContextManag
     return lambda: counting(connection.sync_connection)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def app() -> FastAPI:
+    """One application per test process, bound to each test's session in turn: FastAPI prepares a
+    route on its first request per application, so a new app per test would pay that every time."""
+    return create_app()
+
+
 @pytest.fixture
-async def client(db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the app, in-process; each request runs on the test's session, in a SAVEPOINT
-    of its own (committed on success, rolled back on failure, as production's unit of work)."""
-    async with app_client(db_session) as http:
+async def client(db_session: AsyncSession, app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, in-process; each request is production's unit of work on a
+    session of its own, joined to the test's transaction (committed or rolled back in a SAVEPOINT)."""
+    async with app_client(db_session, app=app) as http:
         yield http
 
 

@@ -45,6 +45,7 @@ def test_guide_examples_cover_every_fixture_and_builder() -> None:
         "repositories",
         "db_session",
         "client",
+        "app",
         "live_server",
         "live_client",
         "count_queries",
