@@ -164,5 +164,6 @@ def live_server(committed_database: str) -> Iterator[LiveServer]:
 @pytest.fixture
 async def live_client(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the live server, over a real socket."""
-    async with httpx.AsyncClient(base_url=live_server.url) as http:
+    # a generous timeout: on a busy machine a request may queue behind others for seconds
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
         yield http
