@@ -46,7 +46,7 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
             given = roots[0] / given
     try:
         directory = given.resolve()
-    except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop (RuntimeError before 3.13), NUL bytes
         raise InvalidValueError(
             f"protocol path {str(path)!r} cannot be resolved: {exc}", field="path", value=str(path)
         ) from None
