@@ -82,11 +82,22 @@ def serve(
 
 
 @app.command()
-def discover(path: Path = typer.Argument(..., help="A directory of protocol files.")) -> None:
+def discover(
+    path: Path = typer.Argument(..., help="A directory of protocol files."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Only list what would be cataloged: no database is used or changed."
+    ),
+) -> None:
     """Discover the protocols under PATH and store them in the catalog (running it twice changes nothing)."""
-    from praxis.backend.services.discovery import DiscoveryResult, DiscoveryService, python_files
+    from praxis.backend.services.discovery import (
+        DiscoveryResult,
+        DiscoveryService,
+        ModuleError,
+        python_files,
+        scan_protocols,
+    )
 
-    target = _prepared_database()
+    target = None if dry_run else _prepared_database()
     if not path.is_dir():
         console.print(f"[red]{path} is not a directory[/red]")
         raise typer.Exit(2)
@@ -102,25 +113,31 @@ def discover(path: Path = typer.Argument(..., help="A directory of protocol file
     ) as progress:
         task = progress.add_task("Scanning protocol files", total=len(files))
 
+        def advance(file: Path) -> None:
+            progress.update(task, advance=1, description=f"Scanning {file.name}")
+
         async def work(repos: Repositories) -> DiscoveryResult:
-            return await DiscoveryService(repos).discover_and_upsert_protocols(
-                path,
-                progress=lambda file: progress.update(task, advance=1, description=f"Scanning {file.name}"),
-            )
+            return await DiscoveryService(repos).discover_and_upsert_protocols(path, progress=advance)
 
         try:
-            result = _in_unit_of_work(target.url, work)
+            found: list[tuple[str, str]]
+            errors: list[ModuleError]
+            if target is None:
+                scan = scan_protocols(path, progress=advance)
+                found, errors = [(p.fqn, p.version) for p in scan.protocols], scan.errors
+            else:
+                result = _in_unit_of_work(target.url, work)
+                found, errors = [(d.fqn, d.version) for d in result.definitions], result.errors
         except PraxisError as refused:
             console.print(f"[red]{refused.message}[/red]")
             raise typer.Exit(2) from None
-    for definition in result.definitions:
-        console.print(f"  {definition.fqn} {definition.version}")
-    for error in result.errors:
+    for fqn, version in found:
+        console.print(f"  {fqn} {version}")
+    for error in errors:
         console.print(f"[yellow]  skipped {error.path}: {error.error}[/yellow]")
-    console.print(
-        f"{len(result.definitions)} protocol(s) in the catalog, {len(result.errors)} file(s) with errors"
-    )
-    if result.errors:
+    outcome = "would be cataloged (dry run, nothing stored)" if dry_run else "in the catalog"
+    console.print(f"{len(found)} protocol(s) {outcome}, {len(errors)} file(s) with errors")
+    if errors:
         raise typer.Exit(1)
 
 
