@@ -346,10 +346,15 @@ async def run(database_url: str, requests: int, clients: int) -> Figures:
             stop = asyncio.Event()
             sampler = asyncio.create_task(sample_connections(dsn, str(url.database), stop))
             started = time.perf_counter()
-            await asyncio.gather(*(client_loop(http, lab, seed, budget, outcomes) for seed in range(clients)))
-            wall = time.perf_counter() - started
-            stop.set()
-            peak = await sampler
+            try:
+                await asyncio.gather(
+                    *(client_loop(http, lab, seed, budget, outcomes) for seed in range(clients))
+                )
+            finally:
+                # the sampler stops with the clients, even when they fail: it must not outlive the run
+                wall = time.perf_counter() - started
+                stop.set()
+                peak = await sampler
     finally:
         server.terminate()
         server.wait(timeout=30)
