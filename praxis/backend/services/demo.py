@@ -160,7 +160,7 @@ async def seed_demo(repos: Repositories) -> DemoLab:
     )
     run = await runs.transition(run.accession_id, "start")
     for function_name in ("pick_up_tips", "aspirate", "dispense", "discard_tips"):
-        await runs.log_call(run.accession_id, {"function_name": function_name, "status": "succeeded"})
+        await runs.log_call(run.accession_id, {"function_name": function_name, "status": "completed"})
 
     outputs = OutputService(repos)
     for row_index, row in enumerate(_ROWS):
