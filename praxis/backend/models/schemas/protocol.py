@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
@@ -10,6 +10,7 @@ from praxis.backend.models.orm import CallStatus, RunStatus
 from praxis.backend.models.schemas.common import (
     Fqn,
     JsonObject,
+    JsonValue,
     ListQuery,
     Name,
     ReadSchema,
@@ -100,9 +101,13 @@ class FunctionCallCreate(Schema):
     function_name: Name
     status: CallStatus = CallStatus.RUNNING
     arguments: JsonObject = Field(default_factory=dict)
-    return_value: JsonObject | None = None
+    return_value: JsonValue | None = Field(default=None, description="Any JSON value.")
     error_message: Text | None = None
-    started_at: UtcDatetime | None = None
+    error_traceback: Text | None = None
+    parent_function_call_log_id: uuid.UUID | None = Field(
+        default=None, description="The call of the same run this one was made from."
+    )
+    started_at: UtcDatetime | None = Field(default=None, description="Defaults to now.")
     ended_at: UtcDatetime | None = None
 
     @field_validator("ended_at")
@@ -114,16 +119,35 @@ class FunctionCallCreate(Schema):
         return ended_at
 
 
+class FunctionCallEnd(Schema):
+    """How a running call ended."""
+
+    status: Literal[CallStatus.COMPLETED, CallStatus.FAILED] = CallStatus.COMPLETED
+    return_value: JsonValue | None = Field(default=None, description="What it returned: any JSON value.")
+    error_message: Text | None = Field(default=None, description="Why it failed.")
+    error_traceback: Text | None = None
+    ended_at: UtcDatetime | None = Field(default=None, description="Defaults to now.")
+
+
 class FunctionCallRead(ReadSchema):
     protocol_run_id: uuid.UUID
     sequence: int
     function_name: str
     status: CallStatus
     arguments: dict
-    return_value: dict | None
+    return_value: Any | None
     error_message: str | None
+    error_traceback: str | None
+    parent_function_call_log_id: uuid.UUID | None
     started_at: datetime | None
     ended_at: datetime | None
+    duration_ms: float | None
+
+
+class FunctionCallNode(FunctionCallRead):
+    """A call with the calls made from inside it."""
+
+    children: list[FunctionCallNode]
 
 
 class ProtocolRunCreate(Schema):
@@ -131,14 +155,20 @@ class ProtocolRunCreate(Schema):
     name: Name | None = Field(default=None, description="Defaults to the protocol's name.")
     workcell_id: uuid.UUID | None = None
     input_parameters: JsonObject = Field(default_factory=dict)
+    data_directory_path: Text | None = Field(default=None, description="Where the run writes its files.")
+    previous_accession_id: uuid.UUID | None = Field(
+        default=None,
+        description="The run this one resumes: same protocol, completed, failed or cancelled.",
+    )
 
 
 class ProtocolRunUpdate(VersionedUpdate):
     """Only descriptive fields; the status changes through the transition routes."""
 
-    nullable = frozenset({"version"})
+    nullable = frozenset({"version", "data_directory_path"})
 
     name: Name | None = None
+    data_directory_path: Text | None = None
 
 
 class ProtocolRunRead(VersionedRead):
@@ -151,6 +181,11 @@ class ProtocolRunRead(VersionedRead):
     error_message: str | None
     started_at: datetime | None
     completed_at: datetime | None
+    duration_ms: float | None
+    initial_state_json: dict | None
+    final_state_json: dict | None
+    data_directory_path: str | None
+    previous_accession_id: uuid.UUID | None
     function_calls: list[FunctionCallRead]
 
 
@@ -158,6 +193,12 @@ class RunTransition(Schema):
     version: int | None = Field(default=None, ge=1, description="The version you read; stale gets 409.")
     error_message: Text | None = Field(default=None, description="Why the run failed (fail only).")
     output_data: JsonObject | None = Field(default=None, description="What the run produced (complete only).")
+    initial_state_json: JsonObject | None = Field(
+        default=None, description="The workcell's state as the run starts (start only; default: its latest)."
+    )
+    final_state_json: JsonObject | None = Field(
+        default=None, description="The workcell's state as the run ends (complete, fail, cancel)."
+    )
 
 
 class ProtocolRunQuery(ListQuery):
@@ -165,3 +206,4 @@ class ProtocolRunQuery(ListQuery):
     status: RunStatus | None = None
     protocol_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None
+    previous_accession_id: uuid.UUID | None = Field(default=None, description="Continuations of this run.")
