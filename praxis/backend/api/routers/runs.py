@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 
 from praxis.backend.api.crud import service_dependency
 from praxis.backend.api.errors import ERROR_RESPONSES
 from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm
+from praxis.backend.models.schemas.outputs import PlateGrid
 from praxis.backend.models.schemas.protocol import (
     FunctionCallCreate,
     FunctionCallEnd,
@@ -18,6 +19,7 @@ from praxis.backend.models.schemas.protocol import (
     ProtocolRunRead,
     RunTransition,
 )
+from praxis.backend.services.outputs import OutputService
 from praxis.backend.services.protocol import CallTree, ProtocolRunService
 
 router = APIRouter(prefix="/protocols/runs", tags=["protocol_runs"], responses=ERROR_RESPONSES)
@@ -95,3 +97,18 @@ def _node(tree: CallTree) -> FunctionCallNode:
 )
 async def call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallNode]:
     return [_node(tree) for tree in await svc.call_tree(id)]
+
+
+@router.get(
+    "/{id}/outputs/plate",
+    response_model=PlateGrid,
+    summary="The run's numeric well outputs of one name as a plate grid (rows of columns)",
+)
+async def outputs_as_plate(
+    id: uuid.UUID,
+    svc: Annotated[OutputService, Depends(service_dependency(OutputService))],
+    name: Annotated[str, Query(min_length=1, max_length=255)],
+    resource_id: uuid.UUID | None = None,
+) -> PlateGrid:
+    plate = await svc.plate(id, name, resource_id=resource_id)
+    return PlateGrid.model_validate(plate, from_attributes=True)
