@@ -41,6 +41,7 @@ from praxis.backend.models.orm import ProtocolDefinitionOrm
 from praxis.backend.protocols import ProtocolMetadata, get_protocol_metadata
 from praxis.backend.repositories import Repositories
 from praxis.backend.services.base import require_repositories
+from praxis.backend.services.protocol_source import read_source
 
 __all__ = [
     "ASSET_MODULE_PREFIX",
@@ -138,10 +139,11 @@ class DiscoveryService:
         """
         root = self._checked_root(path)
         found, errors = scan_protocols(root, progress=progress)
+        source = read_source(root).values()  # git URL, ref and commit, or the directory
         result = DiscoveryResult(errors=errors)
         for protocol in found:
             try:
-                definition = await self.repos.protocol_definition.upsert(**protocol.values())
+                definition = await self.repos.protocol_definition.upsert(**protocol.values(), **source)
             except PraxisError as exc:
                 # e.g. a name longer than the column: that protocol is skipped, the others still land
                 result.errors.append(

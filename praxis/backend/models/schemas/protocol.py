@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 
-from praxis.backend.models.orm import CallStatus, RunStatus
+from praxis.backend.models.orm import CallStatus, RunStatus, SourceKind
 from praxis.backend.models.schemas.common import (
     Fqn,
     JsonObject,
@@ -39,6 +39,8 @@ def _named_once(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 NamedEntries = Annotated[list[JsonObject], AfterValidator(_named_once)]
+#: a git object name: SHA-1 (40 hex digits) or SHA-256 (64)
+CommitHash = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$")]
 
 
 class ProtocolDefinitionCreate(Schema):
@@ -52,6 +54,11 @@ class ProtocolDefinitionCreate(Schema):
     source_hash: ShortText | None = None
     parameters: NamedEntries = Field(default_factory=list, max_length=200)
     required_assets: NamedEntries = Field(default_factory=list, max_length=200)
+    source_kind: SourceKind | None = Field(default=None, description="git or file_system; set by discovery.")
+    source_root_path: Text | None = None
+    source_repository_url: Text | None = None
+    source_ref: Name | None = Field(default=None, description="The branch or tag checked out.")
+    commit_hash: CommitHash | None = None
 
 
 class ProtocolDefinitionUpdate(UpdateSchema):
@@ -75,12 +82,18 @@ class ProtocolDefinitionRead(ReadSchema):
     is_inferred: bool
     parameters: list[dict[str, Any]]
     required_assets: list[dict[str, Any]]
+    source_kind: SourceKind | None
+    source_root_path: str | None
+    source_repository_url: str | None
+    source_ref: str | None
+    commit_hash: str | None
 
 
 class ProtocolDefinitionQuery(ListQuery):
     name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
     fqn: str | None = Field(default=None, max_length=500)
     version: str | None = Field(default=None, max_length=64)
+    commit_hash: str | None = Field(default=None, max_length=64, description="Discovered at this commit.")
 
 
 class DiscoverRequest(Schema):
