@@ -8,11 +8,12 @@ mounted) is checked for machines too, in ``test_collections_common.py``.
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.models.orm import MachineStatus
 from tests.api.collection_specs import STAR
-from tests.api.helpers import API, names, total
+from tests.api.helpers import API, assert_error, names, total
 from tests.builders import Builders
 
 URL = f"{API}/machines"
@@ -134,3 +135,51 @@ async def test_delete_of_a_machine_named_by_outputs_keeps_the_outputs(
     kept = await client.get(f"{API}/outputs/{output.accession_id}")
     assert kept.status_code == 200
     assert kept.json()["machine_id"] is None
+
+
+# == statuses with details ===========================================================================
+
+
+async def test_a_machine_goes_offline_with_a_reason_and_back(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    machine = await repos.machine.create()
+    url = f"{URL}/{machine.accession_id}"
+
+    offline = await client.patch(url, json={"status": "offline", "status_details": "door open"})
+    back = await client.patch(url, json={"status": "available"})
+
+    assert (offline.json()["status"], offline.json()["status_details"]) == ("offline", "door open")
+    assert (back.json()["status"], back.json()["status_details"]) == ("available", None)
+    assert (await repos.machine.get(machine.accession_id)).status_details is None
+
+
+@pytest.mark.parametrize("status", ["offline", "error"])
+async def test_offline_or_error_needs_a_reason(
+    client: httpx.AsyncClient, repos: Builders, status: str
+) -> None:
+    machine = await repos.machine.create()
+
+    updated = await client.patch(f"{URL}/{machine.accession_id}", json={"status": status})
+    created = await client.post(URL, json={"name": "reader-2", "fqn": STAR, "status": status})
+
+    assert_error(updated, 422, "invalid_value", entity="machine", field="status_details")
+    assert_error(created, 422, "invalid_value", entity="machine", field="status_details")
+    assert (await repos.machine.get(machine.accession_id)).status is MachineStatus.AVAILABLE
+
+
+async def test_details_change_without_a_status_change(client: httpx.AsyncClient, repos: Builders) -> None:
+    machine = await repos.machine.create(status=MachineStatus.ERROR, status_details="E-stop pressed")
+
+    response = await client.patch(f"{URL}/{machine.accession_id}", json={"status_details": "E-stop released"})
+
+    assert (response.json()["status"], response.json()["status_details"]) == ("error", "E-stop released")
+
+
+async def test_machines_are_listed_by_status(client: httpx.AsyncClient, repos: Builders) -> None:
+    await repos.machine.create(name="STAR-1")
+    await repos.machine.create(name="reader-1", status=MachineStatus.ERROR, status_details="lamp failure")
+
+    listed = await client.get(URL, params={"status": "error"})
+
+    assert [(m["name"], m["status_details"]) for m in listed.json()] == [("reader-1", "lamp failure")]

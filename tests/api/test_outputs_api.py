@@ -210,3 +210,142 @@ async def test_a_time_without_a_zone_is_taken_as_utc(client: httpx.AsyncClient, 
     assert stored.measured_at == measured_at
     fetched = await client.get(f"{URL}/{response.json()['accession_id']}")
     assert datetime.fromisoformat(fetched.json()["measured_at"]) == measured_at
+
+
+# == quality, plates as wells, and wells as a plate ==================================================
+
+
+async def test_an_output_carries_its_quality_score(client: httpx.AsyncClient, repos: Builders) -> None:
+    response = await client.post(URL, json=await output_body(repos, data_quality_score=0.9))
+    output_id = response.json()["accession_id"]
+
+    cleared = await client.patch(f"{URL}/{output_id}", json={"data_quality_score": None})
+
+    assert response.json()["data_quality_score"] == 0.9
+    assert cleared.json()["data_quality_score"] is None
+
+
+async def test_a_96_value_read_becomes_96_wells_in_one_insert(
+    client: httpx.AsyncClient, repos: Builders, count_queries: Any
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+    plate = await repos.resource.create()
+    values = [round(0.1 + i / 100, 2) for i in range(96)]
+
+    with count_queries() as queries:
+        response = await client.post(
+            f"{URL}/wells",
+            json={
+                "protocol_run_id": str(run.accession_id),
+                "name": "absorbance_600nm",
+                "values": values,
+                "unit": "OD600",
+                "resource_id": str(plate.accession_id),
+                "data_quality_score": 0.95,
+            },
+        )
+
+    assert response.status_code == 201, response.text
+    wells = response.json()
+    assert [w["well_name"] for w in wells][:13] == [f"A{c}" for c in range(1, 13)] + ["B1"]
+    assert (wells[-1]["well_name"], wells[-1]["numeric_value"]) == ("H12", values[-1])
+    assert {(w["unit"], w["resource_id"], w["data_quality_score"]) for w in wells} == {
+        ("OD600", str(plate.accession_id), 0.95)
+    }
+    assert queries.kinds().count("INSERT") == 1
+    assert await repos.data_output.count(protocol_run_id=run.accession_id) == 96
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [([0.1] * 95, "values"), ([], "values"), ([0.1] * 95 + ["high"], "values.95")],
+    ids=["no-plate-has-95-wells", "empty", "not-a-number"],
+)
+async def test_wells_refuse_a_read_that_fits_no_plate(
+    client: httpx.AsyncClient, repos: Builders, values: list[Any], field: str
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+
+    response = await client.post(
+        f"{URL}/wells", json={"protocol_run_id": str(run.accession_id), "name": "od", "values": values}
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json().get("field") == field or field in {
+        ".".join(str(p) for p in e["loc"][1:]) for e in response.json().get("errors") or []
+    }
+    assert await repos.data_output.count() == 0
+
+
+async def test_wells_of_an_unknown_run_or_a_call_of_another_run_are_refused(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+    call = await repos.function_call_log.create()
+    body = {"protocol_run_id": str(run.accession_id), "name": "od", "values": [0.1] * 24}
+
+    unknown_run = await client.post(
+        f"{URL}/wells", json={**body, "protocol_run_id": "01a20e5a-0000-7000-8000-000000000000"}
+    )
+    other_call = await client.post(f"{URL}/wells", json={**body, "function_call_id": str(call.accession_id)})
+
+    assert_error(unknown_run, 422, "invalid_reference", field="protocol_run_id")
+    assert_error(other_call, 422, "invalid_reference", field="function_call_id")
+    assert await repos.data_output.count() == 0
+
+
+async def test_a_runs_wells_come_back_as_a_plate_grid(client: httpx.AsyncClient, repos: Builders) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+    values = [float(i) for i in range(96)]
+    await client.post(
+        f"{URL}/wells",
+        json={
+            "protocol_run_id": str(run.accession_id),
+            "name": "absorbance_600nm",
+            "values": values,
+            "unit": "OD",
+        },
+    )
+    await repos.data_output.create(protocol_run=run, name="fluorescence", well_name="A1", numeric_value=9.0)
+
+    response = await client.get(
+        f"{API}/protocols/runs/{run.accession_id}/outputs/plate", params={"name": "absorbance_600nm"}
+    )
+
+    assert response.status_code == 200, response.text
+    plate = response.json()
+    assert (plate["rows"], plate["columns"], plate["unit"]) == (list("ABCDEFGH"), 12, "OD")
+    assert plate["grid"][0] == values[:12] and plate["grid"][7][11] == 95.0
+    assert (plate["wells"]["A1"], plate["wells"]["H12"], len(plate["wells"])) == (0.0, 95.0, 96)
+
+
+async def test_a_partly_read_plate_has_nulls_and_the_smallest_format_that_holds_it(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create()
+    for well, value in (("A1", 1.0), ("D5", 2.0)):
+        await repos.data_output.create(protocol_run=run, name="od", well_name=well, numeric_value=value)
+
+    plate = (
+        await client.get(f"{API}/protocols/runs/{run.accession_id}/outputs/plate", params={"name": "od"})
+    ).json()
+
+    assert (plate["rows"], plate["columns"]) == (list("ABCD"), 6)  # a 24-well plate holds D5
+    assert plate["grid"][3] == [None, None, None, None, 2.0, None]
+    assert plate["grid"][0] == [1.0, None, None, None, None, None]
+
+
+async def test_a_plate_of_nothing_is_404(client: httpx.AsyncClient, repos: Builders) -> None:
+    run = await repos.protocol_run.create()
+    url = f"{API}/protocols/runs/{run.accession_id}/outputs/plate"
+
+    assert_error(await client.get(url, params={"name": "od"}), 404, "not_found", field="name")
+    assert_error(
+        await client.get(
+            f"{API}/protocols/runs/01a20e5a-0000-7000-8000-000000000000/outputs/plate", params={"name": "od"}
+        ),
+        404,
+        "not_found",
+        entity="protocol_run",
+    )
+    assert (await client.get(url)).status_code == 422  # the name is required

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 
 from tests.api.collection_specs import PROTOCOL_FQN, definition_body
-from tests.api.helpers import API, names, total
+from tests.api.helpers import API, assert_validation_error, names, total
 from tests.builders import Builders
 
 URL = f"{API}/protocols/definitions"
@@ -96,3 +96,29 @@ async def test_list_filters_by_fqn_version_and_name(client: httpx.AsyncClient, r
     assert total(by_name) == 2
     assert [(d["fqn"], d["version"]) for d in one.json()] == [(PROTOCOL_FQN, "2.0.0")]
     assert names(await client.get(URL, params={"fqn": "serial_dilution"})) == []  # fqn matches exactly
+
+
+# == where protocols come from =======================================================================
+
+
+async def test_a_definition_records_its_source(client: httpx.AsyncClient) -> None:
+    commit = "3f786850e387550fdab836ed7e6dc881de23001b"
+    body = definition_body(
+        source_kind="git",
+        source_repository_url="https://github.com/lab/protocols.git",
+        source_ref="main",
+        commit_hash=commit,
+    )
+
+    created = await client.post(f"{API}/protocols/definitions", json=body)
+    listed = await client.get(f"{API}/protocols/definitions", params={"commit_hash": commit})
+
+    assert created.status_code == 201, created.text
+    assert (created.json()["source_kind"], created.json()["commit_hash"]) == ("git", commit)
+    assert [d["commit_hash"] for d in listed.json()] == [commit]
+
+
+async def test_a_commit_hash_is_40_or_64_hex_digits(client: httpx.AsyncClient) -> None:
+    for bad in ("abc123", "G" * 40, "a" * 41):
+        response = await client.post(f"{API}/protocols/definitions", json=definition_body(commit_hash=bad))
+        assert_validation_error(response, "commit_hash")

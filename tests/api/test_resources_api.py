@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.models.orm import ResourceCategory, ResourceStatus
 from tests.api.collection_specs import PLATE_FQN, plate_type
-from tests.api.helpers import API, assert_error, names, total
+from tests.api.helpers import API, assert_error, missing_id, names, total
 from tests.builders import Builders
 
 DEFINITIONS = f"{API}/resources/definitions"
@@ -239,3 +239,159 @@ async def test_update_resource_onto_its_own_labware_is_422(
         f"{RESOURCES}/{tube.accession_id}", json={"parent_id": str(carrier.accession_id)}
     )
     assert sideways.status_code == 200  # moving down the same tree without a loop is fine
+
+
+# == statuses with details ===========================================================================
+
+
+async def test_labware_moves_through_the_statuses_a_lab_uses(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    trough = await repos.resource.create()
+    url = f"{RESOURCES}/{trough.accession_id}"
+
+    steps = [
+        {"status": "in_use"},
+        {"status": "depleted", "status_details": "reagent below dead volume"},
+        {"status": "available", "status_details": "refilled"},
+        {"status": "error", "status_details": "cracked"},
+        {"status": "discarded"},
+    ]
+    seen = []
+    for step in steps:
+        response = await client.patch(url, json=step)
+        assert response.status_code == 200, response.text
+        seen.append((response.json()["status"], response.json()["status_details"]))
+
+    assert seen == [
+        ("in_use", None),
+        ("depleted", "reagent below dead volume"),
+        ("available", "refilled"),
+        ("error", "cracked"),
+        ("discarded", None),
+    ]
+    assert [r["name"] for r in (await client.get(RESOURCES, params={"status": "discarded"})).json()] == [
+        trough.name
+    ]
+
+
+async def test_discarded_labware_stays_discarded(client: httpx.AsyncClient, repos: Builders) -> None:
+    plate = await repos.resource.create(status=ResourceStatus.DISCARDED)
+
+    response = await client.patch(f"{RESOURCES}/{plate.accession_id}", json={"status": "available"})
+
+    assert_error(response, 409, "conflict", entity="resource", field="status")
+    assert (await repos.resource.get(plate.accession_id)).status is ResourceStatus.DISCARDED
+
+
+async def test_labware_in_error_needs_a_reason(client: httpx.AsyncClient, repos: Builders) -> None:
+    plate = await repos.resource.create()
+
+    response = await client.patch(f"{RESOURCES}/{plate.accession_id}", json={"status": "error"})
+
+    assert_error(response, 422, "invalid_value", entity="resource", field="status_details")
+
+
+# == where labware is ================================================================================
+
+
+async def test_labware_on_a_deck_position_has_a_deck_location(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    deck = await repos.deck.create()
+    definition = await repos.resource_definition.create(category=ResourceCategory.CARRIER)
+
+    response = await client.post(
+        RESOURCES,
+        json={
+            "name": "carrier 1",
+            "resource_definition_id": str(definition.accession_id),
+            "deck_id": str(deck.accession_id),
+            "position_name": "rail-2",
+        },
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["location"] == {
+        "kind": "deck",
+        "deck_id": str(deck.accession_id),
+        "parent_id": None,
+        "position_name": "rail-2",
+    }
+
+
+async def test_labware_on_a_carrier_has_a_resource_location_and_is_its_child(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    carrier = await repos.resource.create(name="carrier")
+    await repos.resource.create(name="plate 2", parent=carrier, position_name="2")
+    plate = await repos.resource.create(name="plate 1", parent=carrier, position_name="1")
+    await repos.resource.create(name="elsewhere")
+
+    read = (await client.get(f"{RESOURCES}/{plate.accession_id}")).json()
+    children = await client.get(f"{RESOURCES}/{carrier.accession_id}/children")
+
+    assert read["location"] == {
+        "kind": "resource",
+        "deck_id": None,
+        "parent_id": str(carrier.accession_id),
+        "position_name": "1",
+    }
+    assert [c["name"] for c in children.json()] == ["plate 1", "plate 2"]
+    assert (await client.get(f"{RESOURCES}/{plate.accession_id}/children")).json() == []
+    assert_error(
+        await client.get(f"{RESOURCES}/{missing_id()}/children"), 404, "not_found", entity="resource"
+    )
+
+
+async def test_a_deck_position_holds_one_resource_of_the_deck_type(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    deck = await repos.deck.create()
+    carrier = await repos.resource.create(deck=deck, position_name="rail-1")
+    other = await repos.resource.create()
+    url = f"{RESOURCES}/{other.accession_id}"
+
+    taken = await client.patch(url, json={"deck_id": str(deck.accession_id), "position_name": "rail-1"})
+    unknown = await client.patch(url, json={"deck_id": str(deck.accession_id), "position_name": "rail-9"})
+    both = await client.patch(
+        url, json={"deck_id": str(deck.accession_id), "parent_id": str(carrier.accession_id)}
+    )
+
+    assert_error(taken, 409, "conflict", entity="resource", field="position_name")
+    assert_error(unknown, 422, "invalid_value", entity="resource", field="position_name")
+    assert_error(both, 422, "invalid_value", entity="resource", field="deck_id")
+    assert (await repos.resource.get(other.accession_id)).deck_id is None
+
+
+async def test_moving_labware_onto_a_carrier_takes_it_off_the_deck(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    deck = await repos.deck.create()
+    carrier = await repos.resource.create(deck=deck, position_name="rail-1")
+    plate = await repos.resource.create(deck=deck, position_name="rail-2")
+
+    moved = await client.patch(
+        f"{RESOURCES}/{plate.accession_id}",
+        json={"parent_id": str(carrier.accession_id), "position_name": "1"},
+    )
+
+    assert moved.json()["location"]["kind"] == "resource"
+    assert moved.json()["deck_id"] is None
+    assert [
+        c["name"] for c in (await client.get(RESOURCES, params={"deck_id": str(deck.accession_id)})).json()
+    ] == [carrier.name]
+
+
+async def test_labware_is_listed_by_its_definitions_fqn(client: httpx.AsyncClient, repos: Builders) -> None:
+    plates = await repos.resource_definition.create(fqn=PLATE_FQN)
+    tips = await repos.resource_definition.create(fqn="pylabrobot.resources.hamilton.HTF")
+    await repos.resource.create(name="plate 1", resource_definition=plates)
+    await repos.resource.create(name="plate 2", resource_definition=plates)
+    await repos.resource.create(name="tips", resource_definition=tips)
+
+    response = await client.get(RESOURCES, params={"fqn": PLATE_FQN, "order_by": "name"})
+
+    assert names(response) == ["plate 1", "plate 2"]
+    assert total(response) == 2
+    assert names(await client.get(RESOURCES, params={"fqn": "pylabrobot.nothing"})) == []

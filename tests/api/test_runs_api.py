@@ -11,6 +11,7 @@ by PATCH and PUT, stale versions, unknown references, 404s, deletes) is checked 
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -529,3 +530,320 @@ async def test_runs_on_other_workcells_or_none_do_not_block(
 
     assert (await client.post(f"{URL}/{elsewhere.accession_id}/start")).status_code == 200
     assert (await client.post(f"{URL}/{nowhere.accession_id}/start")).status_code == 200
+
+
+# == function calls that end, and nest ===============================================================
+
+
+async def test_a_call_ends_completed_with_its_return_value_and_duration(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+    logged = await client.post(
+        f"{URL}/{run.accession_id}/calls",
+        json={"function_name": "read_absorbance", "started_at": "2026-03-01T10:00:00Z"},
+    )
+    call_id = logged.json()["accession_id"]
+
+    response = await client.post(
+        f"{URL}/{run.accession_id}/calls/{call_id}/end",
+        json={"return_value": [0.41, 0.43], "ended_at": "2026-03-01T10:00:02.5Z"},
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["return_value"], body["duration_ms"]) == ("completed", [0.41, 0.43], 2500.0)
+    assert at(body["ended_at"]) == datetime.fromisoformat("2026-03-01T10:00:02.5+00:00")
+    stored = await repos.function_call_log.get(uuid.UUID(call_id))
+    assert (stored.status, stored.return_value, stored.duration_ms) == (
+        CallStatus.COMPLETED,
+        [0.41, 0.43],
+        2500.0,
+    )
+
+
+async def test_a_call_ends_failed_with_its_error_and_traceback(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    call = await repos.function_call_log.create(protocol_run__status=RunStatus.RUNNING)
+
+    response = await client.post(
+        f"{URL}/{call.protocol_run_id}/calls/{call.accession_id}/end",
+        json={
+            "status": "failed",
+            "error_message": "clot detected",
+            "error_traceback": "Traceback ...\nClotError",
+        },
+    )
+
+    body = response.json()
+    assert (body["status"], body["error_message"], body["error_traceback"]) == (
+        "failed",
+        "clot detected",
+        "Traceback ...\nClotError",
+    )
+    assert body["duration_ms"] is not None and body["duration_ms"] >= 0
+    assert at(body["ended_at"]) is not None
+
+
+async def test_a_call_logged_without_a_start_time_starts_now(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+
+    logged = (await client.post(f"{URL}/{run.accession_id}/calls", json={"function_name": "mix"})).json()
+    ended = (await client.post(f"{URL}/{run.accession_id}/calls/{logged['accession_id']}/end")).json()
+
+    assert logged["started_at"] is not None and logged["duration_ms"] is None
+    assert ended["status"] == "completed" and ended["duration_ms"] >= 0
+
+
+async def test_a_call_ends_once(client: httpx.AsyncClient, repos: Builders) -> None:
+    call = await repos.function_call_log.create(status=CallStatus.COMPLETED, return_value=1)
+
+    response = await client.post(f"{URL}/{call.protocol_run_id}/calls/{call.accession_id}/end", json={})
+
+    assert_error(response, 409, "conflict", entity="function_call_log", field="status")
+    assert (await repos.function_call_log.get(call.accession_id)).return_value == 1
+
+
+async def test_calls_still_open_when_a_run_failed_can_be_ended(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.FAILED)
+    call = await repos.function_call_log.create(protocol_run=run)
+
+    response = await client.post(
+        f"{URL}/{run.accession_id}/calls/{call.accession_id}/end", json={"status": "failed"}
+    )
+
+    assert response.json()["status"] == "failed"
+    assert response.json()["error_message"] == "failed without a message"
+
+
+async def test_ending_a_call_of_another_run_or_of_no_run_is_404(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    call = await repos.function_call_log.create()
+    other = await repos.protocol_run.create(status=RunStatus.RUNNING)
+
+    assert_not_found(
+        await client.post(f"{URL}/{other.accession_id}/calls/{call.accession_id}/end"),
+        entity="function_call_log",
+    )
+    assert_not_found(
+        await client.post(f"{URL}/{call.protocol_run_id}/calls/{missing_id()}/end"),
+        entity="function_call_log",
+    )
+    assert (await repos.function_call_log.get(call.accession_id)).status is CallStatus.RUNNING
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "running"}, "status"),
+        ({"status": "succeeded"}, "status"),
+        ({"error_traceback": "x" * 10_001}, "error_traceback"),
+        ({"sequence": 3}, "sequence"),
+        ({"ended_at": "yesterday"}, "ended_at"),
+    ],
+    ids=["still-running", "unknown-status", "traceback-too-long", "unknown-field", "bad-time"],
+)
+async def test_ending_a_call_refuses_invalid_input(
+    client: httpx.AsyncClient, repos: Builders, body: dict[str, Any], field: str
+) -> None:
+    call = await repos.function_call_log.create()
+
+    response = await client.post(f"{URL}/{call.protocol_run_id}/calls/{call.accession_id}/end", json=body)
+
+    assert_validation_error(response, field)
+
+
+async def test_a_call_cannot_end_before_it_started(client: httpx.AsyncClient, repos: Builders) -> None:
+    call = await repos.function_call_log.create(
+        started_at=datetime.fromisoformat("2026-03-01T10:00:00+00:00")
+    )
+
+    response = await client.post(
+        f"{URL}/{call.protocol_run_id}/calls/{call.accession_id}/end",
+        json={"ended_at": "2026-03-01T09:00:00Z"},
+    )
+
+    assert_error(response, 422, "invalid_value", entity="function_call_log", field="ended_at")
+
+
+async def test_nested_calls_are_listed_in_order_and_as_a_tree(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+    url = f"{URL}/{run.accession_id}/calls"
+
+    async def log(name: str, parent: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = {"function_name": name}
+        if parent is not None:
+            body["parent_function_call_log_id"] = parent["accession_id"]
+        response = await client.post(url, json=body)
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    transfer = await log("transfer")
+    aspirate = await log("aspirate", transfer)
+    await log("dispense", transfer)
+    await log("move_plate")
+    await log("touch_off", aspirate)
+
+    flat = (await client.get(url)).json()
+    tree = (await client.get(f"{url}/tree")).json()
+
+    assert [(c["function_name"], c["parent_function_call_log_id"]) for c in flat] == [
+        ("transfer", None),
+        ("aspirate", transfer["accession_id"]),
+        ("dispense", transfer["accession_id"]),
+        ("move_plate", None),
+        ("touch_off", aspirate["accession_id"]),
+    ]
+
+    def shape(nodes: list[dict[str, Any]]) -> list[Any]:
+        return [(n["function_name"], shape(n["children"])) for n in nodes]
+
+    assert shape(tree) == [
+        ("transfer", [("aspirate", [("touch_off", [])]), ("dispense", [])]),
+        ("move_plate", []),
+    ]
+
+
+async def test_a_nested_call_names_a_call_of_its_own_run(client: httpx.AsyncClient, repos: Builders) -> None:
+    elsewhere = await repos.function_call_log.create()
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+
+    for parent in (elsewhere.accession_id, missing_id()):
+        response = await client.post(
+            f"{URL}/{run.accession_id}/calls",
+            json={"function_name": "aspirate", "parent_function_call_log_id": str(parent)},
+        )
+        assert_error(response, 422, "invalid_reference", field="parent_function_call_log_id")
+    assert await repos.protocol_run.calls_of(run.accession_id) == []
+    assert_not_found(await client.get(f"{URL}/{missing_id()}/calls/tree"), entity="protocol_run")
+
+
+# == runs' timing, state and continuations ===========================================================
+
+
+async def test_a_finished_run_has_its_duration_and_states(client: httpx.AsyncClient, repos: Builders) -> None:
+    workcell = await repos.workcell.create(latest_state={"door": "closed", "temperature_c": 21.5})
+    run = await create_run(
+        client,
+        (await repos.protocol_definition.create(parameters=[{"name": "volume_ul"}])).accession_id,
+        workcell_id=str(workcell.accession_id),
+        data_directory_path="/data/runs/plate-7",
+    )
+    url = f"{URL}/{run['accession_id']}"
+
+    started = (await client.post(f"{url}/start")).json()
+    completed = (await client.post(f"{url}/complete", json={"final_state_json": {"door": "open"}})).json()
+
+    assert started["initial_state_json"] == {"door": "closed", "temperature_c": 21.5}
+    assert started["duration_ms"] is None and started["final_state_json"] is None
+    assert completed["final_state_json"] == {"door": "open"}
+    assert completed["data_directory_path"] == "/data/runs/plate-7"
+    elapsed = at(completed["completed_at"]) - at(completed["started_at"])  # type: ignore[operator]
+    assert completed["duration_ms"] == pytest.approx(elapsed.total_seconds() * 1000)
+    assert (await repos.workcell.get(workcell.accession_id)).latest_state["door"] == "closed"
+
+
+@pytest.mark.parametrize("action", ["fail", "cancel"])
+async def test_a_run_failed_or_cancelled_while_running_has_its_duration_and_final_state(
+    client: httpx.AsyncClient, repos: Builders, action: str
+) -> None:
+    run = await repos.protocol_run.create(status=RunStatus.RUNNING)
+
+    response = await client.post(
+        f"{URL}/{run.accession_id}/{action}", json={"final_state_json": {"plate": "on deck"}}
+    )
+
+    body = response.json()
+    assert body["final_state_json"] == {"plate": "on deck"}
+    assert body["duration_ms"] >= 5 * 60 * 1000  # the builder started it five minutes ago
+
+
+async def test_a_run_cancelled_before_it_started_has_no_duration(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create()
+
+    body = (await client.post(f"{URL}/{run.accession_id}/cancel")).json()
+
+    assert (body["status"], body["duration_ms"]) == ("cancelled", None)
+
+
+async def test_start_takes_the_initial_state_given(client: httpx.AsyncClient, repos: Builders) -> None:
+    run = await repos.protocol_run.create(workcell__latest_state={"door": "open"})
+
+    body = (
+        await client.post(f"{URL}/{run.accession_id}/start", json={"initial_state_json": {"lid": "off"}})
+    ).json()
+
+    assert body["initial_state_json"] == {"lid": "off"}
+
+
+async def test_a_continuation_resumes_a_stopped_run_of_its_protocol(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    failed = await repos.protocol_run.create(status=RunStatus.FAILED)
+
+    resumed = await create_run(
+        client, failed.protocol_definition_id, previous_accession_id=str(failed.accession_id)
+    )
+    listed = await client.get(URL, params={"previous_accession_id": str(failed.accession_id)})
+
+    assert resumed["previous_accession_id"] == str(failed.accession_id)
+    assert [r["accession_id"] for r in listed.json()] == [resumed["accession_id"]]
+
+
+async def test_a_continuation_refuses_what_it_cannot_resume(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    running = await repos.protocol_run.create(status=RunStatus.RUNNING)
+    other_protocol = await repos.protocol_run.create(status=RunStatus.FAILED)
+
+    def body(previous: Any) -> dict[str, Any]:
+        return {
+            "protocol_definition_id": str(running.protocol_definition_id),
+            "input_parameters": {"volume_ul": 1},
+            "previous_accession_id": str(previous),
+        }
+
+    assert_error(
+        await client.post(URL, json=body(running.accession_id)),
+        409,
+        "conflict",
+        field="previous_accession_id",
+    )
+    assert_error(
+        await client.post(URL, json=body(other_protocol.accession_id)),
+        422,
+        "invalid_value",
+        field="previous_accession_id",
+    )
+    assert_error(
+        await client.post(URL, json=body(missing_id())),
+        422,
+        "invalid_reference",
+        field="previous_accession_id",
+    )
+    assert await repos.protocol_run.count() == 2
+
+
+async def test_the_data_directory_can_be_changed_and_cleared(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create(data_directory_path="/data/a")
+
+    changed = await client.patch(f"{URL}/{run.accession_id}", json={"data_directory_path": "/data/b"})
+    cleared = await client.patch(f"{URL}/{run.accession_id}", json={"data_directory_path": None})
+
+    assert changed.json()["data_directory_path"] == "/data/b"
+    assert cleared.json()["data_directory_path"] is None
+    assert_validation_error(
+        await client.patch(f"{URL}/{run.accession_id}", json={"final_state_json": {}}), "final_state_json"
+    )

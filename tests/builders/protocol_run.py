@@ -13,8 +13,9 @@ _FINISHED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 
 class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
     """Runs are PENDING by default; pass ``status=`` and the fields that state implies are filled in:
-    RUNNING gets ``started_at``; COMPLETED and FAILED get ``started_at`` and ``completed_at`` (FAILED
-    also an ``error_message``); CANCELLED gets ``completed_at``."""
+    RUNNING gets ``started_at``; COMPLETED and FAILED get ``started_at``, ``completed_at`` and
+    ``duration_ms`` (FAILED also an ``error_message``); CANCELLED gets ``completed_at``.
+    ``previous_run=run`` makes it a continuation of ``run``."""
 
     repository_name = "protocol_run"
 
@@ -23,6 +24,9 @@ class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
             "protocol_definition", fk="protocol_definition_id", relationship="protocol_definition"
         ),
         "workcell": Parent("workcell", fk="workcell_id", relationship="workcell", create=False),
+        "previous_run": Parent(
+            "protocol_run", fk="previous_accession_id", relationship="previous_run", create=False
+        ),
     }
 
     def defaults(self) -> dict[str, Any]:
@@ -35,6 +39,9 @@ class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
             values.setdefault("started_at", now - timedelta(minutes=5))
         if status in _FINISHED:
             values.setdefault("completed_at", now)
+        started_at, completed_at = values.get("started_at"), values.get("completed_at")
+        if started_at is not None and completed_at is not None:
+            values.setdefault("duration_ms", (completed_at - started_at).total_seconds() * 1000)
         if status is RunStatus.FAILED:
             values.setdefault("error_message", "liquid handler reported a tip pickup error")
         return values

@@ -7,6 +7,9 @@ from tests.builders.base import Builder, Parent, unique_name
 
 
 class ResourceBuilder(Builder[ResourceOrm]):
+    """Free-standing labware by default; ``parent=carrier`` or ``deck=deck`` (with ``position_name``)
+    places it."""
+
     repository_name = "resource"
     parents = {
         "resource_definition": Parent(
@@ -14,6 +17,7 @@ class ResourceBuilder(Builder[ResourceOrm]):
         ),
         "workcell": Parent("workcell", fk="workcell_id", relationship="workcell", create=False),
         "parent": Parent("resource", fk="parent_id", relationship="parent", create=False),
+        "deck": Parent("deck", fk="deck_id", relationship="deck", create=False),
     }
 
     def defaults(self) -> dict[str, Any]:

@@ -114,6 +114,18 @@ async def test_seed_demo_loads_the_lab_once(committed_database: str) -> None:
     assert await scalar(committed_database, "SELECT count(*) FROM function_data_output") == 96
     assert await scalar(committed_database, "SELECT status FROM protocol_run") == "completed"
     assert await scalar(committed_database, "SELECT count(*) FROM deck_position_definition") == 30
+    nested = "SELECT count(*) FROM function_call_log WHERE parent_function_call_log_id IS NOT NULL"
+    assert await scalar(committed_database, nested) == 4
+    assert await scalar(committed_database, "SELECT duration_ms >= 0 FROM protocol_run") is True
+    assert await scalar(committed_database, "SELECT final_state_json->>'plate' FROM protocol_run") == "read"
+    reader = "SELECT status_details FROM machine WHERE status = 'maintenance'"
+    assert await scalar(committed_database, reader) == "lamp replacement due (2,000 h)"
+    on_deck = "SELECT count(*) FROM resource WHERE deck_id IS NOT NULL AND position_name = 'rail-7'"
+    assert await scalar(committed_database, on_deck) == 1
+    on_carrier = "SELECT count(*) FROM resource r JOIN resource c ON r.parent_id = c.accession_id"
+    assert await scalar(committed_database, on_carrier) == 3
+    wells = "SELECT count(DISTINCT well_name) FROM function_data_output WHERE data_quality_score = 0.98"
+    assert await scalar(committed_database, wells) == 96
 
     second = praxis(committed_database, "db", "seed-demo")
     assert second.returncode == 0 and "already there" in second.stdout

@@ -130,7 +130,7 @@ async def test_function_calls_are_numbered_in_order_and_read_with_the_run(
         run, function_name="aspirate", arguments={"volume": 50}
     )
     second = await repositories.protocol_run.append_call(
-        run, function_name="dispense", status=CallStatus.SUCCEEDED
+        run, function_name="dispense", status=CallStatus.COMPLETED
     )
 
     assert (first.sequence, second.sequence) == (1, 2)

@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors
 from praxis.backend.api.limits import BodySizeLimit
-from praxis.backend.api.routers import discovery, health, runs
+from praxis.backend.api.routers import discovery, health, labware, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
 from praxis.backend.settings import Settings, get_settings
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)
+    app.include_router(labware.router, prefix=API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     return app

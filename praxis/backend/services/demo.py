@@ -1,5 +1,11 @@
 """A small, realistic lab so a new installation's API is not empty: ``praxis db seed-demo``.
 
+It shows what each part of the API records: a carrier on a deck position holding a plate and tip
+racks, a finished run with its duration, initial and final state and data directory, a call log with
+calls nested under a transfer, a plate read posted as 96 wells (and readable as a grid at
+``/protocols/runs/{id}/outputs/plate?name=absorbance_600nm``), and a plate reader in maintenance
+with the reason.
+
 Everything goes through the services, exactly as the API would create it. Loading twice changes
 nothing: an existing demo workcell means the lab is already there.
 """
@@ -10,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from praxis.backend import demo_protocols
-from praxis.backend.models.orm import DataType, ResourceCategory, WorkcellOrm
+from praxis.backend.models.orm import CallStatus, MachineStatus, ResourceCategory, WorkcellOrm
 from praxis.backend.repositories import Repositories
 from praxis.backend.services.deck import DeckDefinitionService, DeckService
 from praxis.backend.services.discovery import DiscoveryService
@@ -123,6 +129,7 @@ async def seed_demo(repos: Repositories) -> DemoLab:
             "name": "plate carrier 1",
             "resource_definition_id": carrier_type.accession_id,
             "workcell_id": workcell.accession_id,
+            "deck_id": deck.accession_id,
             "position_name": "rail-7",
         }
     )
@@ -156,29 +163,56 @@ async def seed_demo(repos: Repositories) -> DemoLab:
             "workcell_id": workcell.accession_id,
             "name": "Serial dilution, first demo run",
             "input_parameters": {"start_volume_ul": 200.0},
+            "data_directory_path": "/var/lib/praxis/runs/serial-dilution-1",
         }
     )
-    run = await runs.transition(run.accession_id, "start")
+    run = await runs.transition(
+        run.accession_id, "start", initial_state_json={"deck": {"rail-7": carrier.name}, "door": "closed"}
+    )
+    # A transfer made of nested steps, as a protocol's call log shows it.
+    transfer = await runs.log_call(
+        run.accession_id, {"function_name": "serial_transfer", "arguments": {"columns": 12, "volume_ul": 100}}
+    )
     for function_name in ("pick_up_tips", "aspirate", "dispense", "discard_tips"):
-        await runs.log_call(run.accession_id, {"function_name": function_name, "status": "succeeded"})
+        step = await runs.log_call(
+            run.accession_id,
+            {"function_name": function_name, "parent_function_call_log_id": transfer.accession_id},
+        )
+        await runs.end_call(run.accession_id, step.accession_id, {"status": CallStatus.COMPLETED})
+    await runs.end_call(run.accession_id, transfer.accession_id, {"return_value": {"columns_diluted": 12}})
+    read = await runs.log_call(
+        run.accession_id, {"function_name": "read_absorbance", "arguments": {"nm": 600}}
+    )
 
-    outputs = OutputService(repos)
-    for row_index, row in enumerate(_ROWS):
-        for column in range(1, 13):
-            concentration = 200.0 / 2 ** (column - 1)
-            await outputs.create(
-                {
-                    "protocol_run_id": run.accession_id,
-                    "name": "absorbance_600nm",
-                    "data_type": DataType.NUMERIC,
-                    "numeric_value": round(0.05 + concentration / 250 + row_index * 0.002, 4),
-                    "unit": "OD600",
-                    "well_name": f"{row}{column}",
-                    "machine_id": reader.accession_id,
-                    "deck_id": deck.accession_id,
-                    "resource_id": plate.accession_id,
-                    "spatial_context": {"plate": plate.name, "carrier": carrier.name},
-                }
-            )
-    await runs.transition(run.accession_id, "complete", output_data={"wells_read": 96})
+    # The reader's 96 values, row by row, become 96 well outputs in one INSERT.
+    await OutputService(repos).create_wells(
+        {
+            "protocol_run_id": run.accession_id,
+            "name": "absorbance_600nm",
+            "values": [
+                round(0.05 + 200.0 / 2 ** (column - 1) / 250 + row_index * 0.002, 4)
+                for row_index in range(len(_ROWS))
+                for column in range(1, 13)
+            ],
+            "unit": "OD600",
+            "data_quality_score": 0.98,
+            "function_call_id": read.accession_id,
+            "machine_id": reader.accession_id,
+            "deck_id": deck.accession_id,
+            "resource_id": plate.accession_id,
+            "spatial_context": {"plate": plate.name, "carrier": carrier.name},
+        }
+    )
+    await runs.end_call(run.accession_id, read.accession_id, {"return_value": {"wells_read": 96}})
+    await runs.transition(
+        run.accession_id,
+        "complete",
+        output_data={"wells_read": 96},
+        final_state_json={"deck": {"rail-7": carrier.name}, "door": "closed", "plate": "read"},
+    )
+    # After the run, the reader's lamp is due: a status with the reason a lab needs to see.
+    await MachineService(repos).update(
+        reader.accession_id,
+        {"status": MachineStatus.MAINTENANCE, "status_details": "lamp replacement due (2,000 h)"},
+    )
     return DemoLab(workcell=workcell, created=True)

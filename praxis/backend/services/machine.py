@@ -4,13 +4,23 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from praxis.backend.models.orm import MachineOrm
+from praxis.backend.models.orm import MachineOrm, MachineStatus
 from praxis.backend.services.base import CrudService
+from praxis.backend.services.status import check_status_change
+
+#: a machine offline or in error says why (see ``services.status``)
+NEEDS_REASON = frozenset({MachineStatus.OFFLINE, MachineStatus.ERROR})
 
 
 class MachineService(CrudService[MachineOrm]):
     repository_name = "machine"
     orderable = frozenset({"created_at", "updated_at", "name", "status", "fqn"})
+
+    async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
+        return check_status_change("machine", None, values, needs_reason=NEEDS_REASON)
+
+    async def before_update(self, obj: MachineOrm, changes: dict[str, Any]) -> dict[str, Any]:
+        return check_status_change("machine", obj.status, changes, needs_reason=NEEDS_REASON)
 
     async def update(
         self, id: uuid.UUID, changes: Mapping[str, Any], *, expected_version: int | None = None

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from praxis.backend.errors import ConflictError, InvalidReferenceError, InvalidValueError
-from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolDefinitionOrm, ProtocolRunOrm, RunStatus
+from praxis.backend.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from praxis.backend.models.orm import (
+    CallStatus,
+    FunctionCallLogOrm,
+    ProtocolDefinitionOrm,
+    ProtocolRunOrm,
+    RunStatus,
+)
 from praxis.backend.services.base import CrudService
 
 
@@ -34,6 +40,37 @@ TRANSITIONS = {
         frozenset({RunStatus.PENDING, RunStatus.RUNNING}), RunStatus.CANCELLED, stamps_end=True
     ),
 }
+
+
+#: states a run can be resumed from: it has stopped, one way or another
+RESUMABLE = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+
+def duration_ms(start: datetime | None, end: datetime | None) -> float | None:
+    """Milliseconds from ``start`` to ``end``; None when either is unknown (a run cancelled before it
+    started never ran, so it has no duration rather than a duration of zero)."""
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() * 1000
+
+
+@dataclass
+class CallTree:
+    """A logged call and the calls made from inside it, each list in sequence order."""
+
+    call: FunctionCallLogOrm
+    children: list[CallTree]
+
+
+def nest_calls(calls: list[FunctionCallLogOrm]) -> list[CallTree]:
+    """The run's calls (in sequence order) as a forest: a call whose parent is not among them (none,
+    or a parent since removed) is a root."""
+    nodes = {call.accession_id: CallTree(call, []) for call in calls}
+    roots: list[CallTree] = []
+    for call in calls:
+        parent = nodes.get(call.parent_function_call_log_id) if call.parent_function_call_log_id else None
+        (parent.children if parent is not None else roots).append(nodes[call.accession_id])
+    return roots
 
 
 def check_parameters(definition: ProtocolDefinitionOrm, given: Mapping[str, Any]) -> None:
@@ -84,10 +121,40 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
                 value=workcell_id,
             )
         check_parameters(definition, values.get("input_parameters") or {})
+        previous_id = values.get("previous_accession_id")
+        if previous_id is not None:
+            await self._check_resumable(previous_id, definition)
         if not values.get("name"):
             values["name"] = definition.name
         values["status"] = RunStatus.PENDING
         return values
+
+    async def _check_resumable(self, previous_id: uuid.UUID, definition: ProtocolDefinitionOrm) -> None:
+        """A continuation resumes a run of the same protocol that has stopped (completed, failed or
+        cancelled): resuming a run that is still pending or running would make two runs of one."""
+        previous = await self.repos.protocol_run.get_or_none(previous_id)
+        if previous is None:
+            raise InvalidReferenceError(
+                f"protocol run {previous_id} does not exist",
+                entity="protocol_run",
+                field="previous_accession_id",
+                value=previous_id,
+            )
+        if previous.protocol_definition_id != definition.accession_id:
+            raise InvalidValueError(
+                f"run {previous_id} ran another protocol; a continuation runs the protocol it resumes",
+                entity="protocol_run",
+                field="previous_accession_id",
+                value=previous_id,
+            )
+        if previous.status not in RESUMABLE:
+            raise ConflictError(
+                f"run {previous_id} is {previous.status.value}; only a completed, failed or cancelled run "
+                "can be resumed",
+                entity="protocol_run",
+                field="previous_accession_id",
+                value=previous_id,
+            )
 
     async def transition(
         self,
@@ -97,7 +164,16 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
         expected_version: int | None = None,
         error_message: str | None = None,
         output_data: dict[str, Any] | None = None,
+        initial_state_json: dict[str, Any] | None = None,
+        final_state_json: dict[str, Any] | None = None,
     ) -> ProtocolRunOrm:
+        """Move the run along ``TRANSITIONS``.
+
+        start records ``initial_state_json``: the state given, or else the workcell's latest state (a
+        copy: the workcell's state moves on, the run's record must not). complete, fail and cancel
+        record ``final_state_json`` when given, and ``duration_ms`` from start to end when the run had
+        started. The workcell's own state is left to the workcell's API: a run reports what it saw.
+        """
         step = TRANSITIONS[action]
         run = await self.repos.protocol_run.get_for_update(id)
         if run.status not in step.sources:
@@ -114,8 +190,14 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
         changes: dict[str, Any] = {"status": step.target}
         if step.stamps_start:
             changes["started_at"] = now
+            if initial_state_json is None and run.workcell_id is not None:
+                initial_state_json = dict((await self.repos.workcell.get(run.workcell_id)).latest_state)
+            changes["initial_state_json"] = initial_state_json
         if step.stamps_end:
             changes["completed_at"] = now
+            changes["duration_ms"] = duration_ms(run.started_at, now)
+            if final_state_json is not None:
+                changes["final_state_json"] = final_state_json
         if action == "fail":
             changes["error_message"] = error_message or "failed without a message"
         if action == "complete" and output_data is not None:
@@ -141,6 +223,9 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
             )
 
     async def log_call(self, id: uuid.UUID, values: Mapping[str, Any]) -> FunctionCallLogOrm:
+        """Log a call as the run's next one. ``started_at`` defaults to now, so ending the call later
+        gives it a duration; a call logged already ended gets its ``duration_ms`` at once. A nested
+        call's parent must be a call of the same run."""
         # the run's row lock orders concurrent appends, so each gets the next sequence number
         run = await self.repos.protocol_run.get_for_update(id)
         if run.status is not RunStatus.RUNNING:
@@ -149,8 +234,64 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
                 entity="protocol_run",
                 field="status",
             )
+        values = dict(values)
+        parent_id = values.get("parent_function_call_log_id")
+        if parent_id is not None and not await self.repos.protocol_run.has_call(id, parent_id):
+            raise InvalidReferenceError(
+                f"function call {parent_id} is not a call of protocol run {id}",
+                entity="function_call_log",
+                field="parent_function_call_log_id",
+                value=parent_id,
+            )
+        if values.get("started_at") is None:
+            values["started_at"] = datetime.now(UTC)
+        values["duration_ms"] = duration_ms(values["started_at"], values.get("ended_at"))
         return await self.repos.protocol_run.append_call(run, **values)
+
+    async def end_call(
+        self, id: uuid.UUID, call_id: uuid.UUID, values: Mapping[str, Any]
+    ) -> FunctionCallLogOrm:
+        """End a running call: ``completed`` with its ``return_value`` or ``failed`` with its
+        ``error_message`` and ``error_traceback``; stamps ``ended_at`` (now unless given) and
+        ``duration_ms``.
+
+        The run's own status does not matter: the calls still open when a run fails or is cancelled
+        are exactly the ones whose end must still be recorded. A call ends once (409 after that).
+        """
+        call = await self.repos.function_call_log.get_for_update(call_id)
+        if call.protocol_run_id != id:
+            raise NotFoundError(
+                f"function call {call_id} is not a call of protocol run {id}",
+                entity="function_call_log",
+                field="accession_id",
+                value=call_id,
+            )
+        if call.status is not CallStatus.RUNNING:
+            raise ConflictError(
+                f"function call {call_id} has already ended ({call.status.value})",
+                entity="function_call_log",
+                field="status",
+                value=call.status.value,
+            )
+        changes = dict(values)
+        status = CallStatus(changes.get("status", CallStatus.COMPLETED))
+        ended_at = changes.get("ended_at") or datetime.now(UTC)
+        if call.started_at is not None and ended_at < call.started_at:
+            raise InvalidValueError(
+                f"a call cannot end before it started ({call.started_at.isoformat()})",
+                entity="function_call_log",
+                field="ended_at",
+                value=ended_at,
+            )
+        changes.update(status=status, ended_at=ended_at, duration_ms=duration_ms(call.started_at, ended_at))
+        if status is CallStatus.FAILED and not changes.get("error_message"):
+            changes["error_message"] = "failed without a message"
+        return await self.repos.function_call_log.update(call, **changes)
 
     async def calls(self, id: uuid.UUID) -> list[FunctionCallLogOrm]:
         await self.repos.protocol_run.get(id)
         return await self.repos.protocol_run.calls_of(id)
+
+    async def call_tree(self, id: uuid.UUID) -> list[CallTree]:
+        """The run's calls nested under the calls they were made from, in sequence order."""
+        return nest_calls(await self.calls(id))

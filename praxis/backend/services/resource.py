@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from praxis.backend.errors import InvalidValueError
-from praxis.backend.models.orm import ResourceDefinitionOrm, ResourceOrm
+from praxis.backend.errors import ConflictError, InvalidReferenceError, InvalidValueError
+from praxis.backend.models.orm import ResourceDefinitionOrm, ResourceOrm, ResourceStatus
 from praxis.backend.services.base import CrudService
+from praxis.backend.services.status import check_status_change
 
 #: how deep labware may stack (carrier, rack, tube, ...); a longer chain can only be a loop or a mistake
 MAX_NESTING = 32
@@ -15,15 +17,82 @@ class ResourceDefinitionService(CrudService[ResourceDefinitionOrm]):
     orderable = frozenset({"created_at", "updated_at", "name", "category"})
 
 
+#: labware in error says why; discarded labware is gone for good (see ``services.status``)
+NEEDS_REASON = frozenset({ResourceStatus.ERROR})
+FINAL = frozenset({ResourceStatus.DISCARDED})
+
+
 class ResourceService(CrudService[ResourceOrm]):
+    """Labware, its status and its location.
+
+    Location: a resource sits on a deck position (``deck_id`` + ``position_name``, a position of the
+    deck's type, one resource per position) or on another resource (``parent_id`` +
+    ``position_name``, a free-form slot such as ``A1``), or nowhere. An update that places it on one
+    takes it off the other; naming both at once is a 422.
+    """
+
     repository_name = "resource"
     orderable = frozenset({"created_at", "updated_at", "name", "status", "position_name"})
 
+    async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
+        check_status_change("resource", None, values, needs_reason=NEEDS_REASON)
+        await self._check_placement(None, values)
+        return values
+
     async def before_update(self, obj: ResourceOrm, changes: dict[str, Any]) -> dict[str, Any]:
+        check_status_change("resource", obj.status, changes, needs_reason=NEEDS_REASON, final=FINAL)
+        if changes.get("deck_id") is not None and "parent_id" not in changes:
+            changes["parent_id"] = None  # placed on a deck: off the carrier it sat on
+        if changes.get("parent_id") is not None and "deck_id" not in changes:
+            changes["deck_id"] = None  # placed on a carrier: off the deck
         parent_id = changes.get("parent_id")
         if parent_id is not None:
             await self._check_no_loop(obj, parent_id)
+        await self._check_placement(obj, changes)
         return changes
+
+    async def _check_placement(self, obj: ResourceOrm | None, changes: dict[str, Any]) -> None:
+        """On a deck: not also on a parent, at a named position of the deck's type, nobody else there."""
+        deck_id = changes["deck_id"] if "deck_id" in changes else getattr(obj, "deck_id", None)
+        parent_id = changes["parent_id"] if "parent_id" in changes else getattr(obj, "parent_id", None)
+        position = (
+            changes["position_name"] if "position_name" in changes else getattr(obj, "position_name", None)
+        )
+        if deck_id is None:
+            return
+        if parent_id is not None:
+            raise InvalidValueError(
+                "a resource sits on a deck or on another resource, not on both",
+                entity="resource",
+                field="deck_id",
+            )
+        deck = await self.repos.deck.get_or_none(deck_id)
+        if deck is None:
+            raise InvalidReferenceError(
+                f"deck {deck_id} does not exist", entity="resource", field="deck_id", value=deck_id
+            )
+        deck_type = await self.repos.deck_definition.get(deck.deck_definition_id)
+        names = [p.name for p in deck_type.positions]
+        if position not in names:
+            raise InvalidValueError(
+                f"labware on deck {deck.name!r} sits at one of its positions: {', '.join(names) or 'none'}",
+                entity="resource",
+                field="position_name",
+                value=position,
+            )
+        here = await self.repos.resource.get_by(deck_id=deck_id, position_name=position)
+        if here is not None and (obj is None or here.accession_id != obj.accession_id):
+            raise ConflictError(
+                f"position {position!r} of deck {deck.name!r} already holds {here.name!r}",
+                entity="resource",
+                field="position_name",
+                value=position,
+            )
+
+    async def children(self, id: uuid.UUID) -> list[ResourceOrm]:
+        """What sits directly on the resource (a carrier's plates), by position."""
+        await self.repository.get(id)
+        return await self.repos.resource.list_on_parent(id)
 
     async def _check_no_loop(self, obj: ResourceOrm, parent_id: Any) -> None:
         """Labware cannot sit on itself, directly or through what sits on it (a carrier on its own

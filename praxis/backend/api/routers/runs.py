@@ -5,18 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 
 from praxis.backend.api.crud import service_dependency
 from praxis.backend.api.errors import ERROR_RESPONSES
 from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm
+from praxis.backend.models.schemas.outputs import PlateGrid
 from praxis.backend.models.schemas.protocol import (
     FunctionCallCreate,
+    FunctionCallEnd,
+    FunctionCallNode,
     FunctionCallRead,
     ProtocolRunRead,
     RunTransition,
 )
-from praxis.backend.services.protocol import ProtocolRunService
+from praxis.backend.services.outputs import OutputService
+from praxis.backend.services.protocol import CallTree, ProtocolRunService
 
 router = APIRouter(prefix="/protocols/runs", tags=["protocol_runs"], responses=ERROR_RESPONSES)
 Runs = Annotated[ProtocolRunService, Depends(service_dependency(ProtocolRunService))]
@@ -33,6 +37,8 @@ async def _transition(
         expected_version=body.version,
         error_message=body.error_message,
         output_data=body.output_data,
+        initial_state_json=body.initial_state_json,
+        final_state_json=body.final_state_json,
     )
 
 
@@ -66,3 +72,43 @@ async def log_call(id: uuid.UUID, body: FunctionCallCreate, svc: Runs) -> Functi
 )
 async def list_calls(id: uuid.UUID, svc: Runs) -> list[FunctionCallLogOrm]:
     return await svc.calls(id)
+
+
+@router.post(
+    "/{id}/calls/{call_id}/end",
+    response_model=FunctionCallRead,
+    summary="End a running function call: completed (return value) or failed (error, traceback)",
+)
+async def end_call(
+    id: uuid.UUID, call_id: uuid.UUID, svc: Runs, body: Annotated[FunctionCallEnd | None, Body()] = None
+) -> FunctionCallLogOrm:
+    return await svc.end_call(id, call_id, (body or FunctionCallEnd()).model_dump(exclude_unset=True))
+
+
+def _node(tree: CallTree) -> FunctionCallNode:
+    read = FunctionCallRead.model_validate(tree.call)
+    return FunctionCallNode(**dict(read), children=[_node(child) for child in tree.children])
+
+
+@router.get(
+    "/{id}/calls/tree",
+    response_model=list[FunctionCallNode],
+    summary="The run's function calls nested under the calls they were made from, in order",
+)
+async def call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallNode]:
+    return [_node(tree) for tree in await svc.call_tree(id)]
+
+
+@router.get(
+    "/{id}/outputs/plate",
+    response_model=PlateGrid,
+    summary="The run's numeric well outputs of one name as a plate grid (rows of columns)",
+)
+async def outputs_as_plate(
+    id: uuid.UUID,
+    svc: Annotated[OutputService, Depends(service_dependency(OutputService))],
+    name: Annotated[str, Query(min_length=1, max_length=255)],
+    resource_id: uuid.UUID | None = None,
+) -> PlateGrid:
+    plate = await svc.plate(id, name, resource_id=resource_id)
+    return PlateGrid.model_validate(plate, from_attributes=True)

@@ -10,6 +10,7 @@ from praxis.backend.models.orm.protocol import (
     ProtocolDefinitionOrm,
     ProtocolRunOrm,
     RunStatus,
+    SourceKind,
 )
 from praxis.backend.models.orm.resource import (
     ResourceCategory,
@@ -37,6 +38,7 @@ __all__ = [
     "ResourceOrm",
     "ResourceStatus",
     "RunStatus",
+    "SourceKind",
     "WorkcellOrm",
     "WorkcellStatus",
 ]

@@ -34,6 +34,8 @@ class MachineOrm(Versioned, Entity):
     status: Mapped[MachineStatus] = mapped_column(
         enum_column(MachineStatus, "status"), default=MachineStatus.AVAILABLE
     )
+    #: why the machine is in its status ("door open", "firmware update"); cleared by a status change
+    status_details: Mapped[str | None] = mapped_column(Text)
     connection_info: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # RESTRICT: a workcell that still holds machines cannot vanish under them.
     workcell_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -36,6 +36,7 @@ class FunctionDataOutputOrm(Entity):
             " OR (data_type = 'text' AND text_value IS NOT NULL)",
             name="value_matches_data_type",
         ),
+        CheckConstraint("data_quality_score BETWEEN 0 AND 1", name="data_quality_score"),
     )
 
     name: Mapped[str] = mapped_column(String(255))
@@ -47,6 +48,8 @@ class FunctionDataOutputOrm(Entity):
     spatial_context: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     well_name: Mapped[str | None] = mapped_column(String(16))
     measured_at: Mapped[datetime | None]
+    #: how far the value can be trusted, 0 (not at all) to 1 (fully), as the instrument or analysis says
+    data_quality_score: Mapped[float | None]
     # CASCADE: outputs belong to their run. SET NULL: the context objects are informative only.
     protocol_run_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("protocol_run.accession_id", ondelete="CASCADE"), index=True

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from praxis.backend.db.base import Entity, Versioned, enum_column
@@ -25,9 +26,18 @@ class RunStatus(enum.StrEnum):
 
 
 class CallStatus(enum.StrEnum):
+    """A call is logged ``running`` and ended ``completed`` or ``failed`` (the words runs use too)."""
+
     RUNNING = "running"
-    SUCCEEDED = "succeeded"
+    COMPLETED = "completed"
     FAILED = "failed"
+
+
+class SourceKind(enum.StrEnum):
+    """Where discovery found a protocol: a git checkout (URL, ref, commit) or a plain directory."""
+
+    GIT = "git"
+    FILE_SYSTEM = "file_system"
 
 
 class ProtocolDefinitionOrm(Entity):
@@ -47,6 +57,13 @@ class ProtocolDefinitionOrm(Entity):
     is_inferred: Mapped[bool] = mapped_column(default=False, server_default="false")
     parameters: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     required_assets: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Where the code came from, so a run can be traced to the exact source it executed: a git
+    # checkout's remote URL, ref and commit, or a file-system directory. Filled in by discovery.
+    source_kind: Mapped[SourceKind | None] = mapped_column(enum_column(SourceKind, "source_kind"))
+    source_root_path: Mapped[str | None] = mapped_column(Text, doc="the directory discovery scanned")
+    source_repository_url: Mapped[str | None] = mapped_column(Text)
+    source_ref: Mapped[str | None] = mapped_column(String(255), doc="branch or tag checked out")
+    commit_hash: Mapped[str | None] = mapped_column(String(64), doc="SHA-1 (40) or SHA-256 (64) hex")
 
 
 class ProtocolRunOrm(Versioned, Entity):
@@ -68,9 +85,23 @@ class ProtocolRunOrm(Versioned, Entity):
     error_message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    #: completed_at - started_at, set when the run completes, fails or is cancelled after starting
+    duration_ms: Mapped[float | None]
+    #: the workcell's state when the run started and when it ended
+    initial_state_json: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    final_state_json: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    data_directory_path: Mapped[str | None] = mapped_column(Text)
+    # A continuation: this run resumes ``previous_accession_id``. SET NULL: deleting the earlier run
+    # leaves this one as a run of its own, which it still is.
+    previous_accession_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("protocol_run.accession_id", ondelete="SET NULL"), index=True
+    )
 
     protocol_definition: Mapped[ProtocolDefinitionOrm] = relationship(lazy="raise")
     workcell: Mapped[WorkcellOrm | None] = relationship(lazy="raise")
+    previous_run: Mapped[ProtocolRunOrm | None] = relationship(
+        lazy="raise", remote_side="ProtocolRunOrm.accession_id"
+    )
     function_calls: Mapped[list[FunctionCallLogOrm]] = relationship(
         back_populates="protocol_run",
         cascade="all, delete-orphan",
@@ -81,7 +112,12 @@ class ProtocolRunOrm(Versioned, Entity):
 
 
 class FunctionCallLogOrm(Entity):
-    """One function call made while a run executed, numbered in order within the run."""
+    """One function call made while a run executed, numbered in order within the run.
+
+    Logged ``running``; ended ``completed`` (with its ``return_value``) or ``failed`` (with its
+    ``error_message`` and ``error_traceback``), which stamps ``ended_at`` and ``duration_ms``. A call
+    made from inside another names it as ``parent_function_call_log_id`` (same run).
+    """
 
     __tablename__ = "function_call_log"
     __table_args__ = (UniqueConstraint("protocol_run_id", "sequence"),)
@@ -93,9 +129,19 @@ class FunctionCallLogOrm(Entity):
     function_name: Mapped[str] = mapped_column(String(255))
     status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus, "status"), default=CallStatus.RUNNING)
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-    return_value: Mapped[dict[str, Any] | None] = mapped_column()
+    #: any JSON value the function returned (a number, a list, an object)
+    return_value: Mapped[Any | None] = mapped_column(JSONB(none_as_null=True))
     error_message: Mapped[str | None] = mapped_column(Text)
+    error_traceback: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    duration_ms: Mapped[float | None]
+    # SET NULL: were a parent call removed, its nested calls stay in the run's log as top-level ones.
+    parent_function_call_log_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("function_call_log.accession_id", ondelete="SET NULL"), index=True
+    )
 
     protocol_run: Mapped[ProtocolRunOrm] = relationship(back_populates="function_calls", lazy="raise")
+    parent_function_call_log: Mapped[FunctionCallLogOrm | None] = relationship(
+        lazy="raise", remote_side="FunctionCallLogOrm.accession_id"
+    )

@@ -22,17 +22,21 @@ class MachineCreate(Schema):
     fqn: Fqn
     description: Text | None = None
     status: MachineStatus = MachineStatus.AVAILABLE
+    status_details: Text | None = Field(
+        default=None, description="Why it is in its status; needed for offline and error."
+    )
     connection_info: JsonObject = Field(default_factory=dict)
     workcell_id: uuid.UUID | None = None
 
 
 class MachineUpdate(VersionedUpdate):
-    nullable = frozenset({"version", "description", "workcell_id"})
+    nullable = frozenset({"version", "description", "workcell_id", "status_details"})
 
     name: Name | None = None
     fqn: Fqn | None = None
     description: Text | None = None
     status: MachineStatus | None = None
+    status_details: Text | None = Field(default=None, description="Left out on a status change: cleared.")
     connection_info: JsonObject | None = None
     workcell_id: uuid.UUID | None = None
 
@@ -42,6 +46,7 @@ class MachineRead(VersionedRead):
     fqn: str
     description: str | None
     status: MachineStatus
+    status_details: str | None
     connection_info: dict
     workcell_id: uuid.UUID | None
 

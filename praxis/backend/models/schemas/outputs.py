@@ -21,6 +21,7 @@ from praxis.backend.models.schemas.common import (
 )
 
 WellName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,2}[0-9]{1,3}$", max_length=16)]
+QualityScore = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
 class DataOutputCreate(Schema):
@@ -34,19 +35,53 @@ class DataOutputCreate(Schema):
     spatial_context: JsonObject = Field(default_factory=dict)
     well_name: WellName | None = None
     measured_at: UtcDatetime | None = None
+    data_quality_score: QualityScore | None = Field(default=None, description="0 (untrusted) to 1 (fully).")
     function_call_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
     machine_id: uuid.UUID | None = None
     deck_id: uuid.UUID | None = None
 
 
+class WellOutputsCreate(Schema):
+    """A plate read as one flat array, row by row (A1, A2, ..., A12, B1, ...): one numeric output per
+    well, all stored by one INSERT. The plate's format follows from the number of values (6, 12, 24,
+    48, 96, 384 or 1536 wells); the other fields apply to every well."""
+
+    protocol_run_id: uuid.UUID
+    name: Name
+    values: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1, max_length=1536)
+    unit: ShortText | None = None
+    spatial_context: JsonObject = Field(default_factory=dict)
+    measured_at: UtcDatetime | None = None
+    data_quality_score: QualityScore | None = None
+    function_call_id: uuid.UUID | None = None
+    resource_id: uuid.UUID | None = None
+    machine_id: uuid.UUID | None = None
+    deck_id: uuid.UUID | None = None
+
+
+class PlateGrid(Schema):
+    """A run's numeric well outputs of one name as a plate: ``rows`` are the row letters, ``grid`` is
+    one list per row (``null`` for a well with no value), ``wells`` the same values by well name."""
+
+    protocol_run_id: uuid.UUID
+    name: str
+    unit: str | None
+    resource_id: uuid.UUID | None
+    rows: list[str]
+    columns: int
+    wells: dict[str, float]
+    grid: list[list[float | None]]
+
+
 class DataOutputUpdate(UpdateSchema):
-    nullable = frozenset({"unit", "well_name"})
+    nullable = frozenset({"unit", "well_name", "data_quality_score"})
 
     name: Name | None = None
     unit: ShortText | None = None
     spatial_context: JsonObject | None = None
     well_name: WellName | None = None
+    data_quality_score: QualityScore | None = None
 
 
 class DataOutputRead(ReadSchema):
@@ -60,6 +95,7 @@ class DataOutputRead(ReadSchema):
     spatial_context: dict
     well_name: str | None
     measured_at: datetime | None
+    data_quality_score: float | None
     function_call_id: uuid.UUID | None
     resource_id: uuid.UUID | None
     machine_id: uuid.UUID | None

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 
-from praxis.backend.models.orm import CallStatus, RunStatus
+from praxis.backend.models.orm import CallStatus, RunStatus, SourceKind
 from praxis.backend.models.schemas.common import (
     Fqn,
     JsonObject,
+    JsonValue,
     ListQuery,
     Name,
     ReadSchema,
@@ -38,6 +39,8 @@ def _named_once(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 NamedEntries = Annotated[list[JsonObject], AfterValidator(_named_once)]
+#: a git object name: SHA-1 (40 hex digits) or SHA-256 (64)
+CommitHash = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$")]
 
 
 class ProtocolDefinitionCreate(Schema):
@@ -51,6 +54,11 @@ class ProtocolDefinitionCreate(Schema):
     source_hash: ShortText | None = None
     parameters: NamedEntries = Field(default_factory=list, max_length=200)
     required_assets: NamedEntries = Field(default_factory=list, max_length=200)
+    source_kind: SourceKind | None = Field(default=None, description="git or file_system; set by discovery.")
+    source_root_path: Text | None = None
+    source_repository_url: Text | None = None
+    source_ref: Name | None = Field(default=None, description="The branch or tag checked out.")
+    commit_hash: CommitHash | None = None
 
 
 class ProtocolDefinitionUpdate(UpdateSchema):
@@ -74,12 +82,18 @@ class ProtocolDefinitionRead(ReadSchema):
     is_inferred: bool
     parameters: list[dict[str, Any]]
     required_assets: list[dict[str, Any]]
+    source_kind: SourceKind | None
+    source_root_path: str | None
+    source_repository_url: str | None
+    source_ref: str | None
+    commit_hash: str | None
 
 
 class ProtocolDefinitionQuery(ListQuery):
     name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
     fqn: str | None = Field(default=None, max_length=500)
     version: str | None = Field(default=None, max_length=64)
+    commit_hash: str | None = Field(default=None, max_length=64, description="Discovered at this commit.")
 
 
 class DiscoverRequest(Schema):
@@ -100,9 +114,13 @@ class FunctionCallCreate(Schema):
     function_name: Name
     status: CallStatus = CallStatus.RUNNING
     arguments: JsonObject = Field(default_factory=dict)
-    return_value: JsonObject | None = None
+    return_value: JsonValue | None = Field(default=None, description="Any JSON value.")
     error_message: Text | None = None
-    started_at: UtcDatetime | None = None
+    error_traceback: Text | None = None
+    parent_function_call_log_id: uuid.UUID | None = Field(
+        default=None, description="The call of the same run this one was made from."
+    )
+    started_at: UtcDatetime | None = Field(default=None, description="Defaults to now.")
     ended_at: UtcDatetime | None = None
 
     @field_validator("ended_at")
@@ -114,16 +132,35 @@ class FunctionCallCreate(Schema):
         return ended_at
 
 
+class FunctionCallEnd(Schema):
+    """How a running call ended."""
+
+    status: Literal[CallStatus.COMPLETED, CallStatus.FAILED] = CallStatus.COMPLETED
+    return_value: JsonValue | None = Field(default=None, description="What it returned: any JSON value.")
+    error_message: Text | None = Field(default=None, description="Why it failed.")
+    error_traceback: Text | None = None
+    ended_at: UtcDatetime | None = Field(default=None, description="Defaults to now.")
+
+
 class FunctionCallRead(ReadSchema):
     protocol_run_id: uuid.UUID
     sequence: int
     function_name: str
     status: CallStatus
     arguments: dict
-    return_value: dict | None
+    return_value: Any | None
     error_message: str | None
+    error_traceback: str | None
+    parent_function_call_log_id: uuid.UUID | None
     started_at: datetime | None
     ended_at: datetime | None
+    duration_ms: float | None
+
+
+class FunctionCallNode(FunctionCallRead):
+    """A call with the calls made from inside it."""
+
+    children: list[FunctionCallNode]
 
 
 class ProtocolRunCreate(Schema):
@@ -131,14 +168,20 @@ class ProtocolRunCreate(Schema):
     name: Name | None = Field(default=None, description="Defaults to the protocol's name.")
     workcell_id: uuid.UUID | None = None
     input_parameters: JsonObject = Field(default_factory=dict)
+    data_directory_path: Text | None = Field(default=None, description="Where the run writes its files.")
+    previous_accession_id: uuid.UUID | None = Field(
+        default=None,
+        description="The run this one resumes: same protocol, completed, failed or cancelled.",
+    )
 
 
 class ProtocolRunUpdate(VersionedUpdate):
     """Only descriptive fields; the status changes through the transition routes."""
 
-    nullable = frozenset({"version"})
+    nullable = frozenset({"version", "data_directory_path"})
 
     name: Name | None = None
+    data_directory_path: Text | None = None
 
 
 class ProtocolRunRead(VersionedRead):
@@ -151,6 +194,11 @@ class ProtocolRunRead(VersionedRead):
     error_message: str | None
     started_at: datetime | None
     completed_at: datetime | None
+    duration_ms: float | None
+    initial_state_json: dict | None
+    final_state_json: dict | None
+    data_directory_path: str | None
+    previous_accession_id: uuid.UUID | None
     function_calls: list[FunctionCallRead]
 
 
@@ -158,6 +206,12 @@ class RunTransition(Schema):
     version: int | None = Field(default=None, ge=1, description="The version you read; stale gets 409.")
     error_message: Text | None = Field(default=None, description="Why the run failed (fail only).")
     output_data: JsonObject | None = Field(default=None, description="What the run produced (complete only).")
+    initial_state_json: JsonObject | None = Field(
+        default=None, description="The workcell's state as the run starts (start only; default: its latest)."
+    )
+    final_state_json: JsonObject | None = Field(
+        default=None, description="The workcell's state as the run ends (complete, fail, cancel)."
+    )
 
 
 class ProtocolRunQuery(ListQuery):
@@ -165,3 +219,4 @@ class ProtocolRunQuery(ListQuery):
     status: RunStatus | None = None
     protocol_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None
+    previous_accession_id: uuid.UUID | None = Field(default=None, description="Continuations of this run.")

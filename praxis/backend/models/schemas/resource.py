@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, computed_field
 
 from praxis.backend.models.orm import ResourceCategory, ResourceStatus
 from praxis.backend.models.schemas.common import (
@@ -69,21 +70,37 @@ class ResourceCreate(Schema):
     resource_definition_id: uuid.UUID
     workcell_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
+    deck_id: uuid.UUID | None = Field(default=None, description="The deck it sits on (with position_name).")
     position_name: Name | None = None
     status: ResourceStatus = ResourceStatus.AVAILABLE
+    status_details: Text | None = Field(
+        default=None, description="Why it is in its status; needed for error."
+    )
     properties: JsonObject = Field(default_factory=dict)
 
 
 class ResourceUpdate(UpdateSchema):
-    nullable = frozenset({"workcell_id", "parent_id", "position_name"})
+    nullable = frozenset({"workcell_id", "parent_id", "deck_id", "position_name", "status_details"})
 
     name: Name | None = None
     resource_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
+    deck_id: uuid.UUID | None = None
     position_name: Name | None = None
     status: ResourceStatus | None = None
+    status_details: Text | None = None
     properties: JsonObject | None = None
+
+
+class Location(BaseModel):
+    """Where labware is: ``kind`` "deck" (``deck_id`` and the deck position) or "resource" (the
+    ``parent_id`` it sits on and its slot there)."""
+
+    kind: Literal["deck", "resource"]
+    deck_id: uuid.UUID | None
+    parent_id: uuid.UUID | None
+    position_name: str | None
 
 
 class ResourceRead(ReadSchema):
@@ -91,9 +108,25 @@ class ResourceRead(ReadSchema):
     resource_definition_id: uuid.UUID
     workcell_id: uuid.UUID | None
     parent_id: uuid.UUID | None
+    deck_id: uuid.UUID | None
     position_name: str | None
     status: ResourceStatus
+    status_details: str | None
     properties: dict
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def location(self) -> Location | None:
+        """Where it sits, or null for labware placed nowhere (in storage, on a bench)."""
+        if self.deck_id is not None:
+            return Location(
+                kind="deck", deck_id=self.deck_id, parent_id=None, position_name=self.position_name
+            )
+        if self.parent_id is not None:
+            return Location(
+                kind="resource", deck_id=None, parent_id=self.parent_id, position_name=self.position_name
+            )
+        return None
 
 
 class ResourceQuery(ListQuery):
@@ -102,3 +135,5 @@ class ResourceQuery(ListQuery):
     resource_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
+    deck_id: uuid.UUID | None = None
+    fqn: str | None = Field(default=None, max_length=500, description="Its definition's fqn, exactly.")

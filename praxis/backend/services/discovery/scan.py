@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from praxis.backend.services.discovery.confinement import confined_directory
 from praxis.backend.services.discovery.files import iter_python_files, module_name
 from praxis.backend.services.discovery.importer import ImportFailed, PrivateImporter, describe_exception
 from praxis.backend.services.discovery.protocols import DiscoveredProtocol, protocols_in
+from praxis.backend.services.discovery.source import read_source
 
 __all__ = ["ModuleError", "ScanResult", "scan_protocols"]
 
@@ -40,6 +42,8 @@ class ScanResult:
 
     protocols: list[DiscoveredProtocol] = field(default_factory=list)
     errors: list[ModuleError] = field(default_factory=list)
+    #: where the protocols come from (git URL, ref and commit, or the directory): ``source``
+    source: dict[str, Any] = field(default_factory=dict)
 
 
 def scan_protocols(
@@ -56,7 +60,7 @@ def scan_protocols(
     so their top-level code runs: a dry run is free of database writes, not of side effects.
     """
     root = confined_directory(path, allowed_roots)
-    result = ScanResult()
+    result = ScanResult(source=read_source(root).values())
     with PrivateImporter(root) as importer:
         for file in iter_python_files(root):
             if progress is not None:

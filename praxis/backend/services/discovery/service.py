@@ -66,7 +66,7 @@ class DiscoveryService:
         result = DiscoveryResult(errors=list(found.errors))
         for protocol in found.protocols:
             try:
-                definition = await self.repos.protocol_definition.upsert(**protocol.values())
+                definition = await self.repos.protocol_definition.upsert(**protocol.values(), **found.source)
             except PraxisError as exc:
                 # e.g. a name longer than the column: that protocol is skipped, the others still land
                 result.errors.append(
