@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors
 from praxis.backend.api.limits import BodySizeLimit
+from praxis.backend.api.methods import HeadAsGet
 from praxis.backend.api.routers import discovery, health, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
+from praxis.backend.models.schemas.common import JSON_VALUE_SCHEMA
 from praxis.backend.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -51,9 +54,25 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    _document_json_values(app)
     return app
+
+
+def _document_json_values(app: FastAPI) -> None:
+    """Add the one recursive ``JsonValue`` schema that every JSON field of a body refers to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {})["JsonValue"] = JSON_VALUE_SCHEMA
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

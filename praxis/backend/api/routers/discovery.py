@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from praxis.backend.api.dependencies import SessionDep
 from praxis.backend.api.errors import ERROR_RESPONSES
-from praxis.backend.errors import InvalidValueError
+from praxis.backend.errors import ForbiddenError
 from praxis.backend.models.schemas.protocol import DiscoverRequest, DiscoverResult
 from praxis.backend.repositories import Repositories
 from praxis.backend.services.discovery import DiscoveryService
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/protocols", tags=["protocol_definitions"], responses
 def allowed_directory(raw: str, roots: list[Path]) -> Path:
     """The requested directory, resolved (symlinks and ``..`` included) and inside a configured root."""
     if not roots:
-        raise InvalidValueError(
+        raise ForbiddenError(
             "protocol discovery is not enabled on this server (set PRAXIS_PROTOCOL_ROOTS)", field="path"
         )
     candidate = Path(raw)
@@ -30,7 +30,7 @@ def allowed_directory(raw: str, roots: list[Path]) -> Path:
     for root in roots:
         if resolved == root.resolve() or resolved.is_relative_to(root.resolve()):
             return resolved
-    raise InvalidValueError(f"{raw!r} is outside the protocol roots this server allows", field="path")
+    raise ForbiddenError(f"{raw!r} is outside the protocol roots this server allows", field="path")
 
 
 @router.post("/discover", response_model=DiscoverResult, summary="Discover and catalog protocols")

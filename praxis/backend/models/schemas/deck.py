@@ -17,6 +17,7 @@ from praxis.backend.models.schemas.common import (
     Text,
     VersionedRead,
     VersionedUpdate,
+    rule_violation,
 )
 
 
@@ -30,12 +31,15 @@ class DeckPositionIn(Schema):
 
 
 def _distinct_names(positions: list[DeckPositionIn]) -> list[DeckPositionIn]:
-    """Position names are unique within a deck type: a repeated one is a mistake in this body, a 422
-    naming ``positions``, rather than a 409 about a table the client never sees."""
+    """Position names are unique within a deck type: a repeated one is refused here, naming
+    ``positions``, rather than as a database error about a table the client never sees. JSON Schema
+    cannot say "distinct by name", so it is a rule: 409."""
     seen: set[str] = set()
     for position in positions:
         if position.name in seen:
-            raise ValueError(f"position {position.name!r} is listed twice; position names must be distinct")
+            raise rule_violation(
+                f"position {position.name!r} is listed twice; position names must be distinct"
+            )
         seen.add(position.name)
     return positions
 

@@ -4,10 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from praxis.backend.models.orm import CallStatus, RunStatus
 from praxis.backend.models.schemas.common import (
+    JSON_DESCRIPTION,
+    NAME_PATTERN,
+    NO_NUL_PATTERN,
+    WHITESPACE,
     Fqn,
     JsonObject,
     ListQuery,
@@ -20,6 +24,7 @@ from praxis.backend.models.schemas.common import (
     UtcDatetime,
     VersionedRead,
     VersionedUpdate,
+    rule_violation,
 )
 
 
@@ -29,15 +34,28 @@ def _named_once(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for entry in entries:
         name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str) or not name.strip(WHITESPACE):
             raise ValueError("every entry needs a non-empty string 'name'")
         if name in seen:
-            raise ValueError(f"{name!r} is listed twice; names must be distinct")
+            raise rule_violation(f"{name!r} is listed twice; names must be distinct")
         seen.add(name)
     return entries
 
 
-NamedEntries = Annotated[list[JsonObject], AfterValidator(_named_once)]
+NamedEntry = Annotated[
+    JsonObject,
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "An entry with its name (distinct within the list). " + JSON_DESCRIPTION,
+            "required": ["name"],
+            "properties": {"name": {"type": "string", "pattern": NAME_PATTERN}},
+            "propertyNames": {"pattern": NO_NUL_PATTERN},
+            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+        }
+    ),
+]
+NamedEntries = Annotated[list[NamedEntry], AfterValidator(_named_once)]
 
 
 class ProtocolDefinitionCreate(Schema):
@@ -110,7 +128,7 @@ class FunctionCallCreate(Schema):
     def _ends_after_it_starts(cls, ended_at: datetime | None, info: ValidationInfo) -> datetime | None:
         started_at = info.data.get("started_at")
         if ended_at is not None and started_at is not None and ended_at < started_at:
-            raise ValueError("a call cannot end before it starts")
+            raise rule_violation("a call cannot end before it starts")
         return ended_at
 
 
