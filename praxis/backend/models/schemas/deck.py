@@ -15,6 +15,7 @@ from praxis.backend.models.schemas.common import (
     ReadSchema,
     Schema,
     Text,
+    TextFilter,
     VersionedRead,
     VersionedUpdate,
     rule_violation,
@@ -94,8 +95,8 @@ class DeckDefinitionRead(VersionedRead):
 
 
 class DeckDefinitionQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
-    fqn: str | None = Field(default=None, max_length=500)
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
+    fqn: str | None = TextFilter(max_length=500)
 
 
 class DeckCreate(Schema):
@@ -128,7 +129,7 @@ class DeckRead(VersionedRead):
 
 
 class DeckQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     machine_id: uuid.UUID | None = None
     deck_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None

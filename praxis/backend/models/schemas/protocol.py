@@ -20,6 +20,7 @@ from praxis.backend.models.schemas.common import (
     Schema,
     ShortText,
     Text,
+    TextFilter,
     UpdateSchema,
     UtcDatetime,
     VersionedRead,
@@ -95,9 +96,9 @@ class ProtocolDefinitionRead(ReadSchema):
 
 
 class ProtocolDefinitionQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
-    fqn: str | None = Field(default=None, max_length=500)
-    version: str | None = Field(default=None, max_length=64)
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
+    fqn: str | None = TextFilter(max_length=500)
+    version: str | None = TextFilter(max_length=64)
 
 
 class DiscoverRequest(Schema):
@@ -179,7 +180,7 @@ class RunTransition(Schema):
 
 
 class ProtocolRunQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     status: RunStatus | None = None
     protocol_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None
