@@ -165,7 +165,7 @@ class CollectionSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     #: fields whose values together identify a row: a second row with them is a 409
     unique: tuple[str, ...] = ()
-    #: create fields naming another row: an id no row has is a 422 ``invalid_reference``
+    #: create fields naming another row: an id no row has is a 409 ``invalid_reference``
     references: tuple[str, ...] = ()
     #: the same for update
     movable_references: tuple[str, ...] = ()

@@ -62,14 +62,11 @@ def translate(error: DBAPIError, *, entity: str, deleting: bool = False) -> Prax
     table_name = getattr(cause, "table_name", None) or entity
     info = constraints().get(constraint_name or "")
     field = ", ".join(info.columns) if info else column_name
-    detail = getattr(cause, "detail", None)
 
+    # Messages are Praxis's own words: the server's detail (``Key (name)=(...) already exists``), the
+    # SQL and the driver's text stay in the log, out of the API's answers.
     if sqlstate == UNIQUE_VIOLATION:
-        return ConflictError(
-            f"a {table_name} with this {field} already exists" + (f" ({detail})" if detail else ""),
-            entity=table_name,
-            field=field,
-        )
+        return ConflictError(f"a {table_name} with this {field} already exists", entity=table_name, field=field)
     if sqlstate in {FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION}:
         if deleting and info is not None:
             return ConflictError(
@@ -88,7 +85,13 @@ def translate(error: DBAPIError, *, entity: str, deleting: bool = False) -> Prax
             f"{table_name}.{field} has a value the schema does not allow", entity=table_name, field=field
         )
     if sqlstate is not None and sqlstate.startswith("22"):  # data exception: too long, out of range, ...
-        return InvalidValueError(f"{entity}: {cause or orig}", entity=entity, field=column_name)
+        where = f"{entity}.{column_name}" if column_name else entity
+        return InvalidValueError(
+            f"{where}: a value is outside what the database can store", entity=entity, field=column_name
+        )
+    if sqlstate is None and "query argument" in str(orig):
+        # the driver refused to encode a parameter (a time outside its range, say) before sending it
+        return InvalidValueError(f"{entity}: a value is outside what the database can store", entity=entity)
     return None
 
 

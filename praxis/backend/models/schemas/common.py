@@ -116,8 +116,16 @@ def _json_within_limit(value: Any) -> Any:
 
 def _as_utc(value: datetime) -> datetime:
     """A time without a zone is taken as UTC, which is how the database stores it; the response then
-    says what is stored instead of echoing a zoneless time back."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    says what is stored instead of echoing a zoneless time back. A time whose UTC instant falls
+    outside the years 1 to 9999 cannot be represented (``0001-01-01T00:00:00+01:00``): refused here
+    in plain words, not by the driver with its own."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise rule_violation("is outside the years 1 to 9999 once taken to UTC") from None
+    return value
 
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$", re.ASCII)
