@@ -82,13 +82,17 @@ def serve(
     import uvicorn
 
     from praxis.backend.api.app import create_app
+    from praxis.backend.api.server import uvicorn_options
 
     settings = get_settings()
     target = _prepared_database(migrate)
     where = "the embedded PostgreSQL" if target.embedded else "the configured database"
     console.print(f"Praxis on {where}; docs at http://{host or settings.host}:{port or settings.port}/docs")
     uvicorn.run(
-        create_app(settings, database_url=target.url), host=host or settings.host, port=port or settings.port
+        create_app(settings, database_url=target.url),
+        host=host or settings.host,
+        port=port or settings.port,
+        **uvicorn_options(settings),
     )
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors
-from praxis.backend.api.limits import BodySizeLimit
+from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
 from praxis.backend.api.methods import HeadAsGet
 from praxis.backend.api.routers import discovery, health, runs
 from praxis.backend.api.routers.collections import ROUTERS
@@ -53,7 +53,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     )
     app.state.settings = settings
     errors.install(app)
+    # innermost first: the last resort for errors, the body's size, then its deadline (which also
+    # covers the body BodySizeLimit reads itself), then HEAD
+    app.add_middleware(errors.UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout)
     app.add_middleware(HeadAsGet)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)

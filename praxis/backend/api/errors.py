@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from praxis.backend.errors import (
     ConflictError,
@@ -111,7 +112,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         # FastAPI's "error parsing the body" (a body that is not what its content type says): invalid
         # input like any other, so the same 422 as a body that fails validation
         return error_response(422, "validation_error", f"body: {exc.detail}", field="body")
-    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    codes = {404: "not_found", 405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large"}
     response = error_response(
         exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail)
     )
@@ -168,6 +169,39 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
     return await unexpected_error(request, exc)
+
+
+class UnexpectedErrors:
+    """Answers an exception no handler took with the logged 500, and is done with it.
+
+    Starlette's own last resort answers and then re-raises, and the server, seeing the exception,
+    drops the connection without having said ``Connection: close``: a keep-alive client learns it
+    only when its next request fails. Here the 500 is a complete response and the connection stays
+    usable; an exception after the response has started is left to the server (nothing else can be
+    said on that connection).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            response = await unexpected_error(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

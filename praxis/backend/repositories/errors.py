@@ -66,7 +66,9 @@ def translate(error: DBAPIError, *, entity: str, deleting: bool = False) -> Prax
     # Messages are Praxis's own words: the server's detail (``Key (name)=(...) already exists``), the
     # SQL and the driver's text stay in the log, out of the API's answers.
     if sqlstate == UNIQUE_VIOLATION:
-        return ConflictError(f"a {table_name} with this {field} already exists", entity=table_name, field=field)
+        return ConflictError(
+            f"a {table_name} with this {field} already exists", entity=table_name, field=field
+        )
     if sqlstate in {FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION}:
         if deleting and info is not None:
             return ConflictError(
