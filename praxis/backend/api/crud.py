@@ -22,18 +22,17 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field, create_model
 from starlette.convertors import Convertor, register_url_convertor
 
-from praxis.backend.api.dependencies import SessionDep
+from praxis.backend.api.dependencies import UnitOfWorkDep
 from praxis.backend.api.errors import responses_for
 from praxis.backend.models.schemas.common import ListQuery
-from praxis.backend.repositories import Repositories
 from praxis.backend.services.base import CrudService
 
 PAGING_FIELDS = set(ListQuery.model_fields)
 
 
 def service_dependency(service: type[CrudService[Any]]) -> Callable[..., Any]:
-    def provide(session: SessionDep) -> CrudService[Any]:
-        return service(Repositories(session))
+    def provide(uow: UnitOfWorkDep) -> CrudService[Any]:
+        return service(uow.repos)
 
     return provide
 

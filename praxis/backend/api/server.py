@@ -1,4 +1,8 @@
-"""How ``praxis serve`` runs the app under uvicorn: its timeouts for slow or stalled clients.
+"""The HTTP server ``praxis serve`` runs: uvicorn on the app, configured in this one place, with
+timeouts for slow or stalled clients.
+
+The live tier of the test suite runs the very same server (on a free port of 127.0.0.1), so what it
+shows about connections, timeouts and the unit of work is what a deployment does.
 
 uvicorn closes an idle keep-alive connection (``timeout_keep_alive``) and bounds the size of a
 request head (``h11_max_incomplete_event_size``), but it waits for ever on a client that opens a
@@ -15,6 +19,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from praxis.backend.api.app import create_app
 from praxis.backend.settings import Settings
 
 _TIMEOUT_BODY = b'{"detail":"the request head was not received in time","code":"request_timeout"}'
@@ -88,5 +93,15 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def config(app: Any, settings: Settings, *, host: str, port: int, **extra: Any) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, **uvicorn_options(settings), **extra)
+def http_server(
+    settings: Settings, *, database_url: str, host: str, port: int, **options: Any
+) -> uvicorn.Server:
+    """A uvicorn server for the app on ``database_url``; ``port=0`` takes a free port. ``options``:
+    more ``uvicorn.Config`` settings (the tests turn logging down and bound the shutdown)."""
+    config = uvicorn.Config(
+        create_app(settings, database_url=database_url),
+        host=host,
+        port=port,
+        **{**uvicorn_options(settings), **options},
+    )
+    return uvicorn.Server(config)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Enum, MetaData, Table, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from uuid_utils.compat import uuid7
 
@@ -30,7 +31,10 @@ def new_id() -> uuid.UUID:
     return uuid7()
 
 
-class Base(DeclarativeBase):
+class Base(AsyncAttrs, DeclarativeBase):
+    """``AsyncAttrs``: ``await obj.awaitable_attrs.name`` loads an expired attribute explicitly, where a
+    plain read would need the implicit load an AsyncSession cannot do (``MissingGreenlet``)."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
         uuid.UUID: UUID(as_uuid=True),

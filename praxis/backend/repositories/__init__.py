@@ -9,6 +9,7 @@ from praxis.backend.repositories.base import Repository
 from praxis.backend.repositories.data_output import DataOutputRepository
 from praxis.backend.repositories.deck import DeckRepository
 from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
+from praxis.backend.repositories.function_call_log import FunctionCallLogRepository
 from praxis.backend.repositories.machine import MachineRepository
 from praxis.backend.repositories.protocol_definition import ProtocolDefinitionRepository
 from praxis.backend.repositories.protocol_run import ProtocolRunRepository
@@ -31,6 +32,7 @@ class Repositories:
     deck: DeckRepository
     protocol_definition: ProtocolDefinitionRepository
     protocol_run: ProtocolRunRepository
+    function_call_log: FunctionCallLogRepository
     data_output: DataOutputRepository
 
     def __init__(self, session: AsyncSession) -> None:
@@ -43,6 +45,7 @@ class Repositories:
         self.deck = DeckRepository(session)
         self.protocol_definition = ProtocolDefinitionRepository(session)
         self.protocol_run = ProtocolRunRepository(session)
+        self.function_call_log = FunctionCallLogRepository(session)
         self.data_output = DataOutputRepository(session)
 
     async def ping(self) -> None:
@@ -54,6 +57,7 @@ __all__ = [
     "DataOutputRepository",
     "DeckDefinitionRepository",
     "DeckRepository",
+    "FunctionCallLogRepository",
     "MachineRepository",
     "ProtocolDefinitionRepository",
     "ProtocolRunRepository",
