@@ -33,10 +33,10 @@ REQUEST_TIMEOUT_RESPONSE = (
 class HeadTimeoutH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, with a deadline for each request head (line and headers).
 
-    The deadline starts when the connection opens and again when a response completes (the next
-    request on a keep-alive connection), and it is not reset by data arriving: a head trickled in
-    a byte at a time gets no longer than one sent at once. A head late past it gets 408 and the
-    connection is closed.
+    The deadline starts when the connection opens, and again when a response completes (for the
+    next request on a keep-alive connection, after the keep-alive wait: an idle connection is closed
+    silently by that first). Data arriving does not reset it: a head trickled in a byte at a time
+    gets no longer than one sent at once. A head late past it gets 408 and the connection is closed.
     """
 
     head_timeout: float = 10.0
@@ -44,12 +44,12 @@ class HeadTimeoutH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_head_deadline()
+        self._arm_head_deadline(self.head_timeout)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
-            self._arm_head_deadline()
+            self._arm_head_deadline(self.timeout_keep_alive + self.head_timeout)
 
     def handle_events(self) -> None:
         cycle = self.cycle
@@ -61,9 +61,9 @@ class HeadTimeoutH11Protocol(H11Protocol):
         self._cancel_head_deadline()
         super().connection_lost(exc)
 
-    def _arm_head_deadline(self) -> None:
+    def _arm_head_deadline(self, seconds: float) -> None:
         self._cancel_head_deadline()
-        self._head_deadline = self.loop.call_later(self.head_timeout, self._head_timed_out)
+        self._head_deadline = self.loop.call_later(seconds, self._head_timed_out)
 
     def _cancel_head_deadline(self) -> None:
         if self._head_deadline is not None:
