@@ -179,7 +179,7 @@ async def test_a_taken_name_is_a_409_without_the_database_s_detail(
     response = await client.post(f"{API}/workcells", json={"name": "bay"})
 
     body = assert_error(response, 409, "conflict", entity="workcell", field="name")
-    assert body["detail"] == "a workcell with this name already exists"
+    assert body["detail"] == "a workcell with name 'bay' already exists"
     assert_no_leak(response)
 
 
