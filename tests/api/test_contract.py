@@ -100,3 +100,8 @@ async def test_head_answers_wherever_get_does(
         assert head.content == b""
         assert head.headers["content-length"] == get.headers["content-length"]
     assert (await client.head(spec.item("00000000-0000-0000-0000-000000000000"))).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["decks/types/%0A", "workcells%0A", "decks/types/%0a"])
+async def test_a_path_ending_in_a_newline_names_no_route(client: httpx.AsyncClient, path: str) -> None:
+    assert_error(await client.get(f"{API}/{path}"), 404, "not_found")

@@ -11,7 +11,7 @@ from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors
 from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
-from praxis.backend.api.methods import HeadAsGet
+from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(NoTrailingNewline)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)

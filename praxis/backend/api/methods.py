@@ -28,3 +28,23 @@ class HeadAsGet:
 
         # a copy: the server keeps its own scope, which must still say HEAD
         await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+class NoTrailingNewline:
+    """A path ending in a newline (``/decks/types/%0A``) names no route.
+
+    Starlette matches paths with Python's ``$``, which also matches before a final ``\\n``: without
+    this, ``/decks/types/%0A`` would answer as ``/decks/types/``. A 404 in the API's shape instead.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("\n"):
+            body = b'{"detail":"Not Found","code":"not_found"}'
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 404, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
