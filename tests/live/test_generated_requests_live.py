@@ -42,11 +42,14 @@ def schemathesis_command(url: str, seed: int) -> list[str]:
     ]
 
 
-def test_an_outside_fuzzer_finds_nothing(live_server: LiveServer) -> None:
+def test_an_outside_fuzzer_finds_nothing(live_server: LiveServer, tmp_path: Path) -> None:
     seed = random.SystemRandom().randrange(2**32)
     command = schemathesis_command(live_server.url, seed)
 
-    run = subprocess.run(command, capture_output=True, text=True, timeout=HARD_TIMEOUT_S, check=False)
+    # in a directory of its own: schemathesis keeps a cache in the working directory
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=HARD_TIMEOUT_S, check=False, cwd=tmp_path
+    )
 
     report = (run.stdout + run.stderr)[-20_000:]
     assert run.returncode == 0, (
