@@ -34,6 +34,12 @@ class ConflictError(PraxisError):
     code = "conflict"
 
 
+class ForbiddenError(PraxisError):
+    """The server does not allow the operation here (a feature switched off, a path outside its roots)."""
+
+    code = "forbidden"
+
+
 class InvalidReferenceError(PraxisError):
     """A ``<thing>_id`` points at nothing."""
 
@@ -41,6 +47,7 @@ class InvalidReferenceError(PraxisError):
 
 
 class InvalidValueError(PraxisError):
-    """A value breaks a rule of the schema: missing where required, out of range, unknown field."""
+    """A value breaks a rule beyond what the API schema states (a parameter the protocol lacks, labware
+    on itself); the API answers 409, keeping 422 for requests that do not match its schema."""
 
     code = "invalid_value"

@@ -27,6 +27,18 @@ class Settings(BaseSettings):
         description="Directories that protocol discovery may scan; a discovery path must lie under one.",
     )
     max_body_bytes: int = Field(default=1024 * 1024, description="Larger request bodies get 413.")
+    max_head_bytes: int = Field(
+        default=16 * 1024, description="A larger request line and headers get 400 (praxis serve)."
+    )
+    keep_alive_timeout: int = Field(
+        default=5, description="Seconds an idle keep-alive connection stays open (praxis serve)."
+    )
+    head_timeout: float = Field(
+        default=10.0, description="Seconds for a request line and headers to arrive, else 408 (praxis serve)."
+    )
+    body_timeout: float = Field(
+        default=30.0, description="Seconds for a whole request body to arrive, else 408."
+    )
     pool_size: int = 10
     max_overflow: int = 20
     host: str = "127.0.0.1"

@@ -45,11 +45,13 @@ BodyFactory = Callable[[Builders], Awaitable[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class Refusal:
-    """A body the API refuses with a 422 naming ``field``; ``id`` names the case in the test id."""
+    """A body the API refuses naming ``field``; ``id`` names the case in the test id. A 422 when the
+    body breaks the OpenAPI document; a 409 when it breaks a rule the document cannot state (``rule``)."""
 
     id: str
     body: dict[str, Any]
     field: str
+    rule: bool = False
 
 
 def fixed(body: dict[str, Any]) -> BodyFactory:
@@ -163,7 +165,7 @@ class CollectionSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     #: fields whose values together identify a row: a second row with them is a 409
     unique: tuple[str, ...] = ()
-    #: create fields naming another row: an id no row has is a 422 ``invalid_reference``
+    #: create fields naming another row: an id no row has is a 409 ``invalid_reference``
     references: tuple[str, ...] = ()
     #: the same for update
     movable_references: tuple[str, ...] = ()
@@ -431,12 +433,19 @@ DECK_TYPES = CollectionSpec(
         ),
         Refusal("position-unknown-field", {"positions": [{"name": "p", "slot": 1}]}, "positions.0.slot"),
         Refusal("positions-not-a-list", {"positions": "rail-1"}, "positions"),
-        Refusal("position-named-twice", {"positions": [{"name": "rail-1"}, {"name": "rail-1"}]}, "positions"),
+        Refusal(
+            "position-named-twice",
+            {"positions": [{"name": "rail-1"}, {"name": "rail-1"}]},
+            "positions",
+            rule=True,
+        ),
     ),
     invalid_updates=(
         Refusal("null-fqn", {"fqn": None}, "fqn"),
         Refusal("null-positions", {"positions": None}, "positions"),
-        Refusal("duplicate-position-names", {"positions": [{"name": "a"}, {"name": "a"}]}, "positions"),
+        Refusal(
+            "duplicate-position-names", {"positions": [{"name": "a"}, {"name": "a"}]}, "positions", rule=True
+        ),
         Refusal("negative-size", {"size_x_mm": -1}, "size_x_mm"),
     ),
 )
@@ -502,7 +511,9 @@ PROTOCOL_DEFINITIONS = CollectionSpec(
         Refusal("parameter-not-object", {"parameters": ["volume_ul"]}, "parameters.0"),
         Refusal("parameters-not-list", {"parameters": {"volume_ul": "float"}}, "parameters"),
         Refusal("parameter-without-name", {"parameters": [{"type_hint": "float"}]}, "parameters"),
-        Refusal("parameter-named-twice", {"parameters": [{"name": "v"}, {"name": "v"}]}, "parameters"),
+        Refusal(
+            "parameter-named-twice", {"parameters": [{"name": "v"}, {"name": "v"}]}, "parameters", rule=True
+        ),
         Refusal("asset-with-empty-name", {"required_assets": [{"name": ""}]}, "required_assets"),
         Refusal("set-by-discovery-only", {"is_inferred": True}, "is_inferred"),
     ),

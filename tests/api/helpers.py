@@ -45,6 +45,16 @@ def assert_validation_error(response: httpx.Response, field: str) -> dict[str, A
     return body
 
 
+def assert_rule_violation(response: httpx.Response, field: str) -> dict[str, Any]:
+    """A 409 for a body that matches the OpenAPI document but breaks a rule it cannot state (names
+    distinct within a list, an end after its start), naming ``field``."""
+    return assert_error(response, 409, "invalid_value", field=field)
+
+
+def assert_refused(response: httpx.Response, field: str, *, rule: bool) -> dict[str, Any]:
+    return assert_rule_violation(response, field) if rule else assert_validation_error(response, field)
+
+
 def assert_not_found(response: httpx.Response, entity: str | None = None) -> dict[str, Any]:
     return assert_error(response, 404, "not_found", entity=entity)
 

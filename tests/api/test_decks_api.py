@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 
 from tests.api.collection_specs import deck_body
-from tests.api.helpers import API, assert_error, names, total
+from tests.api.helpers import API, assert_validation_error, names, total
 from tests.builders import Builders
 
 URL = f"{API}/decks"
@@ -101,12 +101,7 @@ async def test_list_filters_by_machine_deck_type_and_workcell(
 
 
 async def test_list_cannot_be_ordered_by_the_stored_name_of_machine_id(client: httpx.AsyncClient) -> None:
-    assert_error(
-        await client.get(URL, params={"order_by": "parent_machine_id"}),
-        422,
-        "invalid_value",
-        field="order_by",
-    )
+    assert_validation_error(await client.get(URL, params={"order_by": "parent_machine_id"}), "order_by")
 
 
 # -- update ------------------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ async def test_a_discovered_protocol_can_be_run(
         json={"protocol_definition_id": definition["accession_id"], "input_parameters": {"volume_ul": 100}},
     )
 
-    assert_error(refused, 422, "invalid_value", field="input_parameters.volume_ul")
+    assert_error(refused, 409, "invalid_value", field="input_parameters.volume_ul")
     assert run.status_code == 201
     assert (run.json()["name"], run.json()["status"]) == ("serial_dilution", "pending")
 
@@ -178,7 +178,7 @@ async def test_an_empty_directory_catalogs_nothing(
         "relative-traversal",
     ],
 )
-async def test_a_path_outside_the_root_is_422(
+async def test_a_path_outside_the_root_is_403(
     discovery_client: httpx.AsyncClient,
     repos: Builders,
     protocols: Path,
@@ -193,11 +193,11 @@ async def test_a_path_outside_the_root_is_422(
         URL, json={"path": path.replace("{root}", str(tmp_path)).replace("{outside}", outside.name)}
     )
 
-    assert_error(response, 422, "invalid_value", field="path")
+    assert_error(response, 403, "forbidden", field="path")
     assert await repos.protocol_definition.count() == 0
 
 
-async def test_a_symlink_out_of_the_root_is_422(
+async def test_a_symlink_out_of_the_root_is_403(
     discovery_client: httpx.AsyncClient,
     repos: Builders,
     tmp_path: Path,
@@ -209,26 +209,26 @@ async def test_a_symlink_out_of_the_root_is_422(
 
     response = await discovery_client.post(URL, json={"path": "link"})
 
-    assert_error(response, 422, "invalid_value", field="path")
+    assert_error(response, 403, "forbidden", field="path")
     assert await repos.protocol_definition.count() == 0
 
 
-async def test_a_missing_directory_under_the_root_is_422(
+async def test_a_missing_directory_under_the_root_is_409(
     discovery_client: httpx.AsyncClient, repos: Builders, tmp_path: Path
 ) -> None:
     response = await discovery_client.post(URL, json={"path": str(tmp_path / "no-such-directory")})
 
-    body = assert_error(response, 422, "invalid_value", field="path")
+    body = assert_error(response, 409, "invalid_value", field="path")
     assert "does not exist" in body["detail"]
     assert await repos.protocol_definition.count() == 0
 
 
-async def test_a_file_instead_of_a_directory_is_422(
+async def test_a_file_instead_of_a_directory_is_409(
     discovery_client: httpx.AsyncClient, repos: Builders, protocols: Path
 ) -> None:
     response = await discovery_client.post(URL, json={"path": str(protocols / "transfers.py")})
 
-    assert_error(response, 422, "invalid_value", field="path")
+    assert_error(response, 409, "invalid_value", field="path")
     assert await repos.protocol_definition.count() == 0
 
 
@@ -250,7 +250,7 @@ async def test_a_server_without_protocol_roots_discovers_nothing(
     async with app_client(db_session, Settings(protocol_roots=[])) as http:
         response = await http.post(URL, json={"path": str(protocols)})
 
-        body = assert_error(response, 422, "invalid_value", field="path")
+        body = assert_error(response, 403, "forbidden", field="path")
         assert "PRAXIS_PROTOCOL_ROOTS" in body["detail"]
     assert await repos.protocol_definition.count() == 0
 

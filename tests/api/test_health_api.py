@@ -25,7 +25,7 @@ async def test_a_method_a_route_lacks_is_405_in_the_error_shape(client: httpx.As
     response = await client.delete(f"{API}/workcells")
 
     assert_error(response, 405, "method_not_allowed")
-    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
     on_item = await client.post(f"{API}/workcells/{uuid.uuid4()}")
     assert_error(on_item, 405, "method_not_allowed")
-    assert set(on_item.headers["allow"].split(", ")) == {"GET", "PATCH", "PUT", "DELETE"}
+    assert set(on_item.headers["allow"].split(", ")) == {"GET", "HEAD", "PATCH", "PUT", "DELETE", "OPTIONS"}

@@ -109,12 +109,12 @@ async def test_create_a_text_output(client: httpx.AsyncClient, repos: Builders) 
         "text-with-json",
     ],
 )
-async def test_a_value_missing_or_in_the_wrong_column_is_422(
+async def test_a_value_missing_or_in_the_wrong_column_is_409(
     client: httpx.AsyncClient, repos: Builders, overrides: dict[str, Any], field: str
 ) -> None:
     response = await client.post(URL, json=await output_body(repos, **overrides))
 
-    assert_error(response, 422, "invalid_value", entity="function_data_output", field=field)
+    assert_error(response, 409, "invalid_value", entity="function_data_output", field=field)
     assert await repos.data_output.count() == 0
 
 
@@ -130,7 +130,7 @@ async def test_create_naming_a_call_of_the_run(client: httpx.AsyncClient, repos:
     assert response.json()["function_call_id"] == call.json()["accession_id"]
 
 
-async def test_create_naming_a_call_of_another_run_is_422(client: httpx.AsyncClient, repos: Builders) -> None:
+async def test_create_naming_a_call_of_another_run_is_409(client: httpx.AsyncClient, repos: Builders) -> None:
     other = await repos.protocol_run.create(status=RunStatus.RUNNING)
     call = await client.post(
         f"{API}/protocols/runs/{other.accession_id}/calls", json={"function_name": "read"}
@@ -140,7 +140,7 @@ async def test_create_naming_a_call_of_another_run_is_422(client: httpx.AsyncCli
         URL, json=await output_body(repos, function_call_id=call.json()["accession_id"])
     )
 
-    assert_error(response, 422, "invalid_reference", entity="function_data_output", field="function_call_id")
+    assert_error(response, 409, "invalid_reference", entity="function_data_output", field="function_call_id")
     assert await repos.data_output.count() == 0
 
 

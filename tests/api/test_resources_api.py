@@ -197,14 +197,14 @@ async def test_update_resource_moves_it_onto_and_off_a_carrier(
     assert (await repos.resource.get(plate.accession_id)).parent_id is None
 
 
-async def test_update_resource_onto_itself_is_422(client: httpx.AsyncClient, repos: Builders) -> None:
+async def test_update_resource_onto_itself_is_409(client: httpx.AsyncClient, repos: Builders) -> None:
     plate = await repos.resource.create()
 
     response = await client.patch(
         f"{RESOURCES}/{plate.accession_id}", json={"parent_id": str(plate.accession_id)}
     )
 
-    assert_error(response, 422, "invalid_value", entity="resource", field="parent_id")
+    assert_error(response, 409, "invalid_value", entity="resource", field="parent_id")
     assert (await repos.resource.get(plate.accession_id)).parent_id is None
 
 
@@ -222,7 +222,7 @@ async def test_delete_of_a_carrier_leaves_its_labware_free_standing(
     assert (await client.get(f"{RESOURCES}/{plate.accession_id}")).json()["parent_id"] is None
 
 
-async def test_update_resource_onto_its_own_labware_is_422(
+async def test_update_resource_onto_its_own_labware_is_409(
     client: httpx.AsyncClient, repos: Builders
 ) -> None:
     carrier = await repos.resource.create(name="carrier")
@@ -233,7 +233,7 @@ async def test_update_resource_onto_its_own_labware_is_422(
         f"{RESOURCES}/{carrier.accession_id}", json={"parent_id": str(tube.accession_id)}
     )
 
-    assert_error(response, 422, "invalid_value", entity="resource", field="parent_id")
+    assert_error(response, 409, "invalid_value", entity="resource", field="parent_id")
     assert (await repos.resource.get(carrier.accession_id)).parent_id is None
     sideways = await client.patch(
         f"{RESOURCES}/{tube.accession_id}", json={"parent_id": str(carrier.accession_id)}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from praxis.backend.errors import InvalidValueError
+from praxis.backend.errors import ForbiddenError, InvalidValueError
 from praxis.backend.repositories import Repositories
 from praxis.backend.services.discovery import (
     DiscoveredProtocol,
@@ -83,7 +83,7 @@ def test_scan_applies_the_same_confinement_as_discovery(tmp_path: Path) -> None:
     write(tmp_path, "allowed/transfers.py", TRANSFERS)
     write(tmp_path, "elsewhere/transfers.py", TRANSFERS)
 
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(ForbiddenError) as raised:
         scan_protocols(tmp_path / "elsewhere", allowed_roots=[tmp_path / "allowed"])
     assert raised.value.field == "path"
     assert "outside the allowed protocol roots" in raised.value.message
@@ -135,7 +135,7 @@ def test_a_path_outside_the_roots_is_refused_whether_or_not_it_exists(tmp_path: 
     (root / "plates").mkdir(parents=True)
     (tmp_path / "outside").mkdir()
 
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(ForbiddenError) as raised:
         confined_directory(path.replace("{outside}", str(tmp_path / "outside")), [root])
 
     assert raised.value.field == "path"
@@ -147,12 +147,12 @@ def test_a_symlink_out_of_a_root_is_refused(tmp_path: Path) -> None:
     (tmp_path / "outside").mkdir()
     (tmp_path / "root" / "link").symlink_to(tmp_path / "outside", target_is_directory=True)
 
-    with pytest.raises(InvalidValueError, match="outside the allowed protocol roots"):
+    with pytest.raises(ForbiddenError, match="outside the allowed protocol roots"):
         confined_directory("link", [tmp_path / "root"])
 
 
 def test_no_roots_means_discovery_is_not_enabled(tmp_path: Path) -> None:
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(ForbiddenError) as raised:
         confined_directory(tmp_path, [])
 
     assert raised.value.field == "path"

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pytest
 
-from praxis.backend.errors import InvalidValueError
+from praxis.backend.errors import ForbiddenError, InvalidValueError
 from praxis.backend.models.orm import ProtocolDefinitionOrm
 from praxis.backend.protocols import ProtocolMetadata, get_protocol_metadata, protocol
 from praxis.backend.repositories import Repositories
@@ -546,7 +546,7 @@ async def test_a_path_outside_the_allowed_roots_is_refused(
     write(tmp_path / "elsewhere", "outside.py", "def outside() -> None: ...\n")
     service = DiscoveryService(repositories, allowed_roots=[allowed])
 
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(ForbiddenError) as raised:
         await service.discover_and_upsert_protocols(tmp_path / "elsewhere")
     assert raised.value.field == "path"
     assert "outside the allowed protocol roots" in raised.value.message

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors
-from praxis.backend.api.limits import BodySizeLimit
+from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
+from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, labware, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
+from praxis.backend.models.schemas.common import JSON_VALUE_SCHEMA
 from praxis.backend.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -50,11 +53,32 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     )
     app.state.settings = settings
     errors.install(app)
+    # innermost first: the last resort for errors, the body's size, then its deadline (which also
+    # covers the body BodySizeLimit reads itself), then HEAD
+    app.add_middleware(errors.UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(NoTrailingNewline)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)
     app.include_router(labware.router, prefix=API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    _document_json_values(app)
     return app
+
+
+def _document_json_values(app: FastAPI) -> None:
+    """Add the one recursive ``JsonValue`` schema that every JSON field of a body refers to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {})["JsonValue"] = JSON_VALUE_SCHEMA
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

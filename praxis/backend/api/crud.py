@@ -4,19 +4,26 @@ create (201), list (filters, paging, ordering; total in ``X-Total-Count``), get 
 PATCH or PUT (both partial), delete (204/404/409). Each collection answers at ``/x`` and ``/x/``
 without a redirect.
 
+A collection's ``/{id}`` never takes the name of a sub-collection (``/decks/types`` is not a deck
+with the id ``types``): every method there is the sub-collection's, or a 405 naming the ones it has.
+The create response links to get, update and delete of what it created, for clients (and stateful
+fuzzers) that follow OpenAPI links.
+
 No ``from __future__ import annotations`` here: the route signatures use the schema classes passed
 in, which FastAPI must see as real types, not as names to resolve later.
 """
 
+import re
 import uuid
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
+from starlette.convertors import Convertor, register_url_convertor
 
 from praxis.backend.api.dependencies import UnitOfWorkDep
-from praxis.backend.api.errors import ERROR_RESPONSES
+from praxis.backend.api.errors import responses_for
 from praxis.backend.models.schemas.common import ListQuery
 from praxis.backend.services.base import CrudService
 
@@ -30,6 +37,45 @@ def service_dependency(service: type[CrudService[Any]]) -> Callable[..., Any]:
     return provide
 
 
+class ItemIdConvertor(Convertor[str]):
+    """A path segment that is an item's id: anything but the names of the sub-collections beside it.
+
+    The value stays a string, so a malformed id is still a 422 naming ``id`` (FastAPI validates it
+    as a UUID); only the literal names are kept out, for the routes that own them.
+    """
+
+    def __init__(self, reserved: Iterable[str]) -> None:
+        names = "|".join(re.escape(name) for name in sorted(reserved))
+        self.regex = f"(?!(?:{names})(?:/|$))[^/]+" if names else "[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return str(value)
+
+
+def item_path(reserved: Iterable[str]) -> str:
+    """``/{id}``, or ``/{id:<convertor>}`` when sub-collections share the prefix (see ItemIdConvertor)."""
+    names = sorted(set(reserved))
+    if not names:
+        return "/{id}"
+    convertor = "item_id_except_" + "_".join(re.sub(r"\W", "_", name) for name in names)
+    register_url_convertor(convertor, ItemIdConvertor(names))
+    return "/{id:" + convertor + "}"
+
+
+def ordered_query(query: type[ListQuery], orderable: Iterable[str]) -> type[ListQuery]:
+    """The list query with ``order_by`` as the enum of what the collection can sort by, so the
+    document offers exactly the values the service accepts."""
+    fields = sorted(orderable)
+    choices = tuple(value for field in fields for value in (field, f"-{field}"))
+    order_by = Field(default="created_at", description="A field to sort by; prefix - for descending order.")
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        query.__name__, __base__=query, __module__=query.__module__, order_by=(Literal[choices], order_by)
+    )
+
+
 def crud_router(
     *,
     prefix: str,
@@ -39,10 +85,20 @@ def crud_router(
     update: type[BaseModel],
     read: type[BaseModel],
     query: type[ListQuery],
+    sub_collections: Iterable[str] = (),
 ) -> APIRouter:
-    router = APIRouter(prefix=prefix, tags=[tag], responses=ERROR_RESPONSES)
+    router = APIRouter(prefix=prefix, tags=[tag])
     Service = Annotated[CrudService[Any], Depends(service_dependency(service))]
     name = tag.rstrip("s")
+    query = ordered_query(query, service.orderable)
+    item = item_path(sub_collections)
+    links = {
+        f"{verb.title()}{name.title().replace('_', '')}": {
+            "operationId": f"{verb}_{name}",
+            "parameters": {"id": "$response.body#/accession_id"},
+        }
+        for verb in ("get", "patch", "put", "delete")
+    }
 
     async def create_one(body: create, svc: Service) -> Any:  # type: ignore[valid-type]
         return await svc.create(body.model_dump())  # type: ignore[attr-defined]
@@ -75,6 +131,8 @@ def crud_router(
             summary=f"Create a {name}",
             operation_id=f"create_{tag}" if in_schema else f"create_{tag}_slash",
             include_in_schema=in_schema,
+            responses=responses_for(409, 413, 422),
+            openapi_extra={"responses": {"201": {"links": links}}},
         )
         router.add_api_route(
             path,
@@ -84,27 +142,31 @@ def crud_router(
             summary=f"List {tag}",
             operation_id=f"list_{tag}" if in_schema else f"list_{tag}_slash",
             include_in_schema=in_schema,
+            responses=responses_for(422),
         )
     router.add_api_route(
-        "/{id}",
+        item,
         get_one,
         methods=["GET"],
         response_model=read,
         summary=f"Get a {name}",
         operation_id=f"get_{name}",
+        responses=responses_for(404, 422),
     )
     for method in ("PATCH", "PUT"):
         router.add_api_route(
-            "/{id}",
+            item,
             update_one,
             methods=[method],
             response_model=read,
             summary=f"Update a {name} ({method}: only the fields sent change)",
             operation_id=f"{method.lower()}_{name}",
+            responses=responses_for(404, 409, 413, 422),
         )
     router.add_api_route(
-        "/{id}",
+        item,
         delete_one,
+        responses=responses_for(404, 409, 422),
         methods=["DELETE"],
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,

@@ -1,4 +1,16 @@
-"""One JSON shape for every error (``ErrorBody``), and the status each kind of error gets."""
+"""One JSON shape for every error (``ErrorBody``), and the status each kind of error gets.
+
+The statuses divide the blame the way the OpenAPI document can state it:
+
+- 422: the request does not match the document (a type, format, length, pattern, enum, nesting depth
+  or size); the body names the field.
+- 409: the request matches the document but not what is stored, or breaks a rule the document cannot
+  state: a duplicate, a stale version, a reference to an entity that does not exist, a run in the
+  wrong state, two positions with one name.
+- 404: the id in the path names nothing; 403: the server does not allow the operation here.
+
+Error texts are written by Praxis: never SQL, driver or Python text.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +20,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from praxis.backend.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidReferenceError,
     InvalidValueError,
     NotFoundError,
@@ -24,15 +38,37 @@ from praxis.backend.models.schemas.common import ErrorBody
 
 log = logging.getLogger(__name__)
 
-STATUS = {NotFoundError: 404, ConflictError: 409, InvalidReferenceError: 422, InvalidValueError: 422}
+STATUS = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidReferenceError: 409,
+    InvalidValueError: 409,
+    ForbiddenError: 403,
+}
 
-#: for the OpenAPI document: the error responses every route may give
+#: pydantic error type of a validator's rule that the OpenAPI document cannot state (see the module)
+RULE_VIOLATION = "rule_violation"
+
+#: for the OpenAPI document: the error responses a route may give
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such entity"},
-    409: {"model": ErrorBody, "description": "Conflicts with what is stored"},
-    422: {"model": ErrorBody, "description": "Invalid input or unknown reference"},
+    403: {"model": ErrorBody, "description": "The server does not allow this here"},
+    404: {"model": ErrorBody, "description": "No entity has the id in the path"},
+    409: {
+        "model": ErrorBody,
+        "description": "Well-formed, but at odds with what is stored or with a rule beyond this "
+        "document: a duplicate, a stale version, a referenced entity that does not exist, a state "
+        "that does not allow the change",
+    },
+    413: {"model": ErrorBody, "description": "The request body is larger than the server accepts"},
+    422: {"model": ErrorBody, "description": "The request does not match this document; names the field"},
     503: {"model": ErrorBody, "description": "The database is unavailable"},
 }
+
+
+def responses_for(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error responses of one route: ``statuses``, 413 where it takes a body, and
+    503 (any route can meet a database that is down)."""
+    return {status: ERROR_RESPONSES[status] for status in (*statuses, 503)}
 
 
 def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
@@ -57,30 +93,37 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         for error in exc.errors()
     ]
     first = errors[0] if errors else {"loc": [], "msg": "invalid request", "type": ""}
+    status, code = 422, "validation_error"
+    if errors and all(error["type"] == RULE_VIOLATION for error in errors):
+        status, code = 409, "invalid_value"  # well-formed, but against a rule the document cannot state
     if first["type"] == "json_invalid":
         where = "body"  # the loc of a JSON syntax error is a character offset, not a field
     else:
         where = ".".join(str(part) for part in first["loc"][1:]) or ".".join(
             str(part) for part in first["loc"]
         )
-    detail = f"{where}: {first['msg']}" if where else str(first["msg"])
-    return error_response(422, "validation_error", detail, field=where or None, errors=errors)
+    detail = f"{where}: {first['msg'].removeprefix('Value error, ')}" if where else str(first["msg"])
+    return error_response(status, code, detail, field=where or None, errors=errors)
 
 
-async def http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:
         # FastAPI's "error parsing the body" (a body that is not what its content type says): invalid
         # input like any other, so the same 422 as a body that fails validation
         return error_response(422, "validation_error", f"body: {exc.detail}", field="body")
-    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    codes = {404: "not_found", 405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large"}
     response = error_response(
         exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail)
     )
     if exc.headers:
         response.headers.update(exc.headers)
     if exc.status_code == 405:
-        response.headers["Allow"] = ", ".join(allowed_methods(request))
+        allowed = allowed_methods(request)
+        if request.method == "OPTIONS":
+            # OPTIONS asks what the path serves; the answer is the Allow header, not an error
+            return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 
@@ -95,11 +138,16 @@ def allowed_methods(request: Request) -> list[str]:
     the router, method by method, whether a route would take the request covers included routers too.
     """
     routes = request.app.router.routes
-    return [
+    allowed = {
         method
         for method in HTTP_METHODS
         if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
-    ]
+    }
+    if "GET" in allowed:
+        allowed.add("HEAD")  # served for every GET (see praxis.backend.api.methods.HeadAsGet)
+    if allowed:
+        allowed.add("OPTIONS")
+    return [method for method in HTTP_METHODS if method in allowed]
 
 
 def _database_unavailable(exc: BaseException) -> bool:
@@ -121,6 +169,39 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
     return await unexpected_error(request, exc)
+
+
+class UnexpectedErrors:
+    """Answers an exception no handler took with the logged 500, and is done with it.
+
+    Starlette's own last resort answers and then re-raises, and the server, seeing the exception,
+    drops the connection without having said ``Connection: close``: a keep-alive client learns it
+    only when its next request fails. Here the 500 is a complete response and the connection stays
+    usable; an exception after the response has started is left to the server (nothing else can be
+    said on that connection).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            response = await unexpected_error(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,15 +1,37 @@
-"""A limit on request body size, enforced before the body is read into memory.
+"""The limits on what a request may be, in one place.
 
-Pydantic limits the size of each field once a body is parsed; this stops a multi-megabyte body
-before it is parsed at all, with 413 and the API's error shape. A declared ``Content-Length`` over
-the limit is refused at once; a body without one (chunked) is read up to the limit and refused as
-soon as it passes it.
+=========================  ==============================  ============================================
+limit                      default (setting)               answer
+=========================  ==============================  ============================================
+request body size          1 MiB (``max_body_bytes``)      413, before the body is parsed
+request body read time     30 s (``body_timeout``)         408 and the connection closed
+request head read time     10 s (``head_timeout``)         408 and the connection closed (serve)
+request head size          16 KiB (``max_head_bytes``)     400 and the connection closed (serve)
+idle keep-alive            5 s (``keep_alive_timeout``)    the connection closed (serve)
+JSON field size            64 KiB (``MAX_JSON_BYTES``)     422 naming the field
+JSON field nesting         32 levels (``MAX_JSON_DEPTH``)  422 naming the field
+names / fqns               255 / 500 characters            422 naming the field
+free text                  10,000 characters               422 naming the field
+list page                  500 rows (``limit``)            422 naming ``limit``
+=========================  ==============================  ============================================
+
+The settings are ``PRAXIS_*`` environment variables (``praxis.backend.settings``); "(serve)" marks the
+limits of ``praxis serve``'s HTTP server (``praxis.backend.api.server``), the others hold wherever the
+app runs. The field limits are in the OpenAPI document too (``maxLength``, descriptions).
+
+``BodySizeLimit`` stops a multi-megabyte body before it is parsed at all, with 413 and the API's
+error shape: a declared ``Content-Length`` over the limit is refused at once; a body without one
+(chunked) is read up to the limit and refused as soon as it passes it. ``BodyReadTimeout`` gives the
+whole body a deadline, so a client that declares 100 bytes and sends 2 does not hold a connection
+(and a request's resources) for ever.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -66,6 +88,65 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class BodyReadTimeout:
+    """A deadline for the whole request body, counted from the first time the app asks for it.
+
+    A late body raises a 408 ``HTTPException`` from ``receive``: where the app reads the body the
+    API's handler answers it; where a middleware does (``BodySizeLimit`` on a chunked body), the
+    408 is answered here. Either way with ``Connection: close``: the rest of the body may yet come,
+    and must not be read as the next request.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float = 30.0) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        started = False
+
+        async def receive_in_time() -> Message:
+            nonlocal deadline
+            if deadline is None:
+                deadline = loop.time() + self.seconds
+            try:
+                return await asyncio.wait_for(receive(), timeout=max(deadline - loop.time(), 0))
+            except TimeoutError:
+                raise HTTPException(
+                    408,
+                    f"the request body was not received within {self.seconds:g} s",
+                    {"Connection": "close"},
+                ) from None
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive_in_time, tracking_send)
+        except HTTPException as exc:
+            if exc.status_code != 408 or started:
+                raise
+            body = json.dumps({"detail": exc.detail, "code": "request_timeout"}).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 408,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

@@ -1,17 +1,96 @@
-"""The HTTP server ``praxis serve`` runs: uvicorn on the app, configured in this one place.
+"""The HTTP server ``praxis serve`` runs: uvicorn on the app, configured in this one place, with
+timeouts for slow or stalled clients.
 
 The live tier of the test suite runs the very same server (on a free port of 127.0.0.1), so what it
 shows about connections, timeouts and the unit of work is what a deployment does.
+
+uvicorn closes an idle keep-alive connection (``timeout_keep_alive``) and bounds the size of a
+request head (``h11_max_incomplete_event_size``), but it waits for ever on a client that opens a
+connection and sends its head a byte at a time, or never finishes it. ``HeadTimeoutH11Protocol``
+gives each request head a deadline; the body's deadline is ``praxis.backend.api.limits.BodyReadTimeout``.
+All these limits are listed in ``praxis.backend.api.limits``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from praxis.backend.api.app import create_app
 from praxis.backend.settings import Settings
+
+_TIMEOUT_BODY = b'{"detail":"the request head was not received in time","code":"request_timeout"}'
+REQUEST_TIMEOUT_RESPONSE = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+    + f"content-length: {len(_TIMEOUT_BODY)}\r\n\r\n".encode()
+    + _TIMEOUT_BODY
+)
+
+
+class HeadTimeoutH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, with a deadline for each request head (line and headers).
+
+    The deadline starts when the connection opens, and again when a response completes (for the
+    next request on a keep-alive connection, after the keep-alive wait: an idle connection is closed
+    silently by that first). Data arriving does not reset it: a head trickled in a byte at a time
+    gets no longer than one sent at once. A head late past it gets 408 and the connection is closed.
+    """
+
+    head_timeout: float = 10.0
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_deadline(self.head_timeout)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_head_deadline(self.timeout_keep_alive + self.head_timeout)
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:  # a request head arrived whole
+            self._cancel_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_deadline()
+        super().connection_lost(exc)
+
+    def _arm_head_deadline(self, seconds: float) -> None:
+        self._cancel_head_deadline()
+        self._head_deadline = self.loop.call_later(seconds, self._head_timed_out)
+
+    def _cancel_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_timed_out(self) -> None:
+        self._head_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            return  # a request is being answered: the body's deadline and the app own it now
+        self.transport.write(REQUEST_TIMEOUT_RESPONSE)
+        self.transport.close()
+
+
+def protocol_for(settings: Settings) -> type[H11Protocol]:
+    return type("PraxisH11Protocol", (HeadTimeoutH11Protocol,), {"head_timeout": settings.head_timeout})
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn settings ``praxis serve`` (and the live test tier) run the app with."""
+    return {
+        "http": protocol_for(settings),
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "h11_max_incomplete_event_size": settings.max_head_bytes,
+    }
 
 
 def http_server(
@@ -19,5 +98,10 @@ def http_server(
 ) -> uvicorn.Server:
     """A uvicorn server for the app on ``database_url``; ``port=0`` takes a free port. ``options``:
     more ``uvicorn.Config`` settings (the tests turn logging down and bound the shutdown)."""
-    config = uvicorn.Config(create_app(settings, database_url=database_url), host=host, port=port, **options)
+    config = uvicorn.Config(
+        create_app(settings, database_url=database_url),
+        host=host,
+        port=port,
+        **{**uvicorn_options(settings), **options},
+    )
     return uvicorn.Server(config)

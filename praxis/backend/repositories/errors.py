@@ -6,6 +6,7 @@ server error names leads back, through ``Base.metadata``, to the table and colum
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,14 +70,13 @@ def translate(error: DBAPIError, *, entity: str, deleting: bool = False) -> Prax
         field = api_name(Base.metadata.tables[table_name], column_name)
     else:
         field = column_name
-    detail = getattr(cause, "detail", None)
 
+    # Messages are Praxis's own words: the server's detail (``Key (name)=(...) already exists``), the
+    # SQL and the driver's text stay in the log, out of the API's answers.
     if sqlstate == UNIQUE_VIOLATION:
-        return ConflictError(
-            f"a {table_name} with this {field} already exists" + (f" ({detail})" if detail else ""),
-            entity=table_name,
-            field=field,
-        )
+        taken = _taken_values(getattr(cause, "detail", None))
+        what = f"{field} {taken}" if taken else f"this {field}"
+        return ConflictError(f"a {table_name} with {what} already exists", entity=table_name, field=field)
     if sqlstate in {FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION}:
         if deleting and info is not None:
             return ConflictError(
@@ -95,8 +95,26 @@ def translate(error: DBAPIError, *, entity: str, deleting: bool = False) -> Prax
             f"{table_name}.{field} has a value the schema does not allow", entity=table_name, field=field
         )
     if sqlstate is not None and sqlstate.startswith("22"):  # data exception: too long, out of range, ...
-        return InvalidValueError(f"{entity}: {cause or orig}", entity=entity, field=column_name)
+        where = f"{entity}.{column_name}" if column_name else entity
+        return InvalidValueError(
+            f"{where}: a value is outside what the database can store", entity=entity, field=column_name
+        )
+    if sqlstate is None and "query argument" in str(orig):
+        # the driver refused to encode a parameter (a time outside its range, say) before sending it
+        return InvalidValueError(f"{entity}: a value is outside what the database can store", entity=entity)
     return None
+
+
+_KEY_DETAIL = re.compile(r"^Key \((?P<columns>.*)\)=\((?P<values>.*)\) already exists\.$", re.S)
+
+
+def _taken_values(detail: str | None) -> str | None:
+    """The client's own values from the server's ``Key (name)=(bay-1) already exists.``, quoted in
+    Praxis's words (``'bay-1'``); None when the detail is not in that form."""
+    match = _KEY_DETAIL.match(detail or "")
+    if match is None:
+        return None
+    return ", ".join(repr(value) for value in match["values"].split(", "))
 
 
 @contextmanager

@@ -17,8 +17,8 @@ from praxis.backend.services.protocol import ProtocolDefinitionService, Protocol
 from praxis.backend.services.resource import ResourceDefinitionService, ResourceService
 from praxis.backend.services.workcell import WorkcellService
 
-# (path, tag, service, create, update, read, list query). Fixed paths (/resources/definitions,
-# /decks/types) come before the /{id} routes of their parent collection.
+# (path, tag, service, create, update, read, list query). The /{id} routes of a collection never take
+# the name of a sub-collection (/resources/definitions, /decks/types): see crud.item_path.
 Collection = tuple[
     str, str, type[CrudService[Any]], type[BaseModel], type[BaseModel], type[BaseModel], type[ListQuery]
 ]
@@ -45,7 +45,26 @@ COLLECTIONS: list[Collection] = [
      outputs.DataOutputCreate, outputs.DataOutputUpdate, outputs.DataOutputRead, outputs.DataOutputQuery),
 ]  # fmt: skip
 
+
+def sub_collections(path: str) -> set[str]:
+    """The literal segments right under ``path`` that other routes own (``types`` under ``/decks``)."""
+    return {
+        other.removeprefix(f"{path}/").split("/")[0]
+        for other, *_ in COLLECTIONS
+        if other.startswith(f"{path}/")
+    }
+
+
 ROUTERS = [
-    crud_router(prefix=path, tag=tag, service=service, create=create, update=update, read=read, query=query)
+    crud_router(
+        prefix=path,
+        tag=tag,
+        service=service,
+        create=create,
+        update=update,
+        read=read,
+        query=query,
+        sub_collections=sub_collections(path),
+    )
     for path, tag, service, create, update, read, query in COLLECTIONS
 ]

@@ -15,8 +15,10 @@ from praxis.backend.models.schemas.common import (
     ReadSchema,
     Schema,
     Text,
+    TextFilter,
     VersionedRead,
     VersionedUpdate,
+    rule_violation,
 )
 
 
@@ -30,12 +32,15 @@ class DeckPositionIn(Schema):
 
 
 def _distinct_names(positions: list[DeckPositionIn]) -> list[DeckPositionIn]:
-    """Position names are unique within a deck type: a repeated one is a mistake in this body, a 422
-    naming ``positions``, rather than a 409 about a table the client never sees."""
+    """Position names are unique within a deck type: a repeated one is refused here, naming
+    ``positions``, rather than as a database error about a table the client never sees. JSON Schema
+    cannot say "distinct by name", so it is a rule: 409."""
     seen: set[str] = set()
     for position in positions:
         if position.name in seen:
-            raise ValueError(f"position {position.name!r} is listed twice; position names must be distinct")
+            raise rule_violation(
+                f"position {position.name!r} is listed twice; position names must be distinct"
+            )
         seen.add(position.name)
     return positions
 
@@ -90,8 +95,8 @@ class DeckDefinitionRead(VersionedRead):
 
 
 class DeckDefinitionQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
-    fqn: str | None = Field(default=None, max_length=500)
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
+    fqn: str | None = TextFilter(max_length=500)
 
 
 class DeckCreate(Schema):
@@ -124,7 +129,7 @@ class DeckRead(VersionedRead):
 
 
 class DeckQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     machine_id: uuid.UUID | None = None
     deck_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None

@@ -12,6 +12,7 @@ from praxis.backend.models.schemas.common import (
     Name,
     Schema,
     Text,
+    TextFilter,
     VersionedRead,
     VersionedUpdate,
 )
@@ -52,6 +53,6 @@ class MachineRead(VersionedRead):
 
 
 class MachineQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     status: MachineStatus | None = None
     workcell_id: uuid.UUID | None = None

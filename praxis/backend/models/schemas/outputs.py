@@ -16,6 +16,7 @@ from praxis.backend.models.schemas.common import (
     Schema,
     ShortText,
     Text,
+    TextFilter,
     UpdateSchema,
     UtcDatetime,
 )
@@ -103,10 +104,10 @@ class DataOutputRead(ReadSchema):
 
 
 class DataOutputQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     protocol_run_id: uuid.UUID | None = None
     data_type: DataType | None = None
     resource_id: uuid.UUID | None = None
     machine_id: uuid.UUID | None = None
     deck_id: uuid.UUID | None = None
-    well_name: str | None = Field(default=None, max_length=16)
+    well_name: str | None = TextFilter(max_length=16)

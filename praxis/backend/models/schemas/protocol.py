@@ -4,10 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, WithJsonSchema, field_validator
 
 from praxis.backend.models.orm import CallStatus, RunStatus, SourceKind
 from praxis.backend.models.schemas.common import (
+    JSON_DESCRIPTION,
+    NAME_PATTERN,
+    NO_NUL_PATTERN,
+    WHITESPACE,
     Fqn,
     JsonObject,
     JsonValue,
@@ -17,10 +21,12 @@ from praxis.backend.models.schemas.common import (
     Schema,
     ShortText,
     Text,
+    TextFilter,
     UpdateSchema,
     UtcDatetime,
     VersionedRead,
     VersionedUpdate,
+    rule_violation,
 )
 
 
@@ -30,15 +36,28 @@ def _named_once(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for entry in entries:
         name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str) or not name.strip(WHITESPACE):
             raise ValueError("every entry needs a non-empty string 'name'")
         if name in seen:
-            raise ValueError(f"{name!r} is listed twice; names must be distinct")
+            raise rule_violation(f"{name!r} is listed twice; names must be distinct")
         seen.add(name)
     return entries
 
 
-NamedEntries = Annotated[list[JsonObject], AfterValidator(_named_once)]
+NamedEntry = Annotated[
+    JsonObject,
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "An entry with its name (distinct within the list). " + JSON_DESCRIPTION,
+            "required": ["name"],
+            "properties": {"name": {"type": "string", "pattern": NAME_PATTERN}},
+            "propertyNames": {"pattern": NO_NUL_PATTERN},
+            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+        }
+    ),
+]
+NamedEntries = Annotated[list[NamedEntry], AfterValidator(_named_once)]
 #: a git object name: SHA-1 (40 hex digits) or SHA-256 (64)
 CommitHash = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$")]
 
@@ -90,10 +109,10 @@ class ProtocolDefinitionRead(ReadSchema):
 
 
 class ProtocolDefinitionQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
-    fqn: str | None = Field(default=None, max_length=500)
-    version: str | None = Field(default=None, max_length=64)
-    commit_hash: str | None = Field(default=None, max_length=64, description="Discovered at this commit.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
+    fqn: str | None = TextFilter(max_length=500)
+    version: str | None = TextFilter(max_length=64)
+    commit_hash: str | None = TextFilter(max_length=64, description="Discovered at this commit.")
 
 
 class DiscoverRequest(Schema):
@@ -128,7 +147,7 @@ class FunctionCallCreate(Schema):
     def _ends_after_it_starts(cls, ended_at: datetime | None, info: ValidationInfo) -> datetime | None:
         started_at = info.data.get("started_at")
         if ended_at is not None and started_at is not None and ended_at < started_at:
-            raise ValueError("a call cannot end before it starts")
+            raise rule_violation("a call cannot end before it starts")
         return ended_at
 
 
@@ -215,7 +234,7 @@ class RunTransition(Schema):
 
 
 class ProtocolRunQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     status: RunStatus | None = None
     protocol_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None

@@ -15,6 +15,7 @@ from praxis.backend.models.schemas.common import (
     ReadSchema,
     Schema,
     Text,
+    TextFilter,
     UpdateSchema,
 )
 
@@ -61,7 +62,7 @@ class ResourceDefinitionRead(ReadSchema):
 
 
 class ResourceDefinitionQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     category: ResourceCategory | None = None
 
 
@@ -130,7 +131,7 @@ class ResourceRead(ReadSchema):
 
 
 class ResourceQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     status: ResourceStatus | None = None
     resource_definition_id: uuid.UUID | None = None
     workcell_id: uuid.UUID | None = None

@@ -9,6 +9,7 @@ from praxis.backend.models.schemas.common import (
     Name,
     Schema,
     Text,
+    TextFilter,
     VersionedRead,
     VersionedUpdate,
 )
@@ -41,5 +42,5 @@ class WorkcellRead(VersionedRead):
 
 
 class WorkcellQuery(ListQuery):
-    name: str | None = Field(default=None, max_length=255, description="Part of the name, any case.")
+    name: str | None = TextFilter(max_length=255, description="Part of the name, any case.")
     status: WorkcellStatus | None = None

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from praxis.backend.errors import InvalidValueError
+from praxis.backend.errors import ForbiddenError, InvalidValueError
 
 __all__ = ["confined_directory"]
 
 
 def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | None) -> Path:
-    """The real directory ``path`` names, or ``InvalidValueError`` (field ``path``) saying why not.
+    """The real directory ``path`` names; else, naming field ``path``, ``ForbiddenError`` when the server
+    does not let discovery look there (no roots configured, or outside them) and ``InvalidValueError``
+    when the path names no directory.
 
     ``allowed_roots=None`` allows any directory; an empty sequence means discovery is not enabled and
     allows none. Roots are resolved (``~``, symlinks) before comparing, so comparisons are of real
@@ -36,7 +38,7 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
     given = Path(path).expanduser()
     if roots is not None:
         if not roots:
-            raise InvalidValueError(
+            raise ForbiddenError(
                 "protocol discovery is not enabled: no protocol roots are configured "
                 "(set PRAXIS_PROTOCOL_ROOTS)",
                 field="path",
@@ -51,7 +53,7 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
             f"protocol path {str(path)!r} cannot be resolved: {exc}", field="path", value=str(path)
         ) from None
     if roots is not None and not any(directory.is_relative_to(root) for root in roots):
-        raise InvalidValueError(
+        raise ForbiddenError(
             f"protocol directory {str(path)!r} is outside the allowed protocol roots",
             field="path",
             value=str(path),

@@ -1,0 +1,107 @@
+"""The OpenAPI document says exactly what the server does: where ``null`` is allowed, what a list
+can be ordered by, which errors each operation gives, how a created entity is reached; and the
+methods each path serves (no ``/{id}`` taking a sub-collection's name, HEAD wherever GET is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from praxis.backend.api.app import create_app
+from praxis.backend.api.routers.collections import COLLECTIONS as ROUTED
+from praxis.backend.models.schemas.common import UpdateSchema
+from tests.api.collection_specs import COLLECTIONS, CollectionSpec
+from tests.api.helpers import API, assert_error
+
+DOCUMENT: dict[str, Any] = create_app().openapi()
+UPDATES = [(path, update) for path, _, _, _, update, _, _ in ROUTED if issubclass(update, UpdateSchema)]
+
+
+def admits_null(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(admits_null(s) for s in schema.get("anyOf", []))
+
+
+@pytest.mark.parametrize(("path", "update"), UPDATES, ids=[path for path, _ in UPDATES])
+def test_an_update_schema_admits_null_exactly_where_the_server_does(
+    path: str, update: type[UpdateSchema]
+) -> None:
+    properties = DOCUMENT["components"]["schemas"][update.__name__]["properties"]
+
+    assert {name for name, schema in properties.items() if admits_null(schema)} == set(update.nullable)
+
+
+@pytest.mark.parametrize("routed", ROUTED, ids=[routed[0] for routed in ROUTED])
+def test_order_by_is_the_enum_of_what_the_collection_sorts_by(routed: tuple[Any, ...]) -> None:
+    path, _, service, *_ = routed
+    parameters = DOCUMENT["paths"][f"{API}{path}"]["get"]["parameters"]
+    order_by = next(p for p in parameters if p["name"] == "order_by")["schema"]
+
+    assert set(order_by["enum"]) == set(service.orderable) | {f"-{field}" for field in service.orderable}
+
+
+@pytest.mark.parametrize("routed", ROUTED, ids=[routed[0] for routed in ROUTED])
+def test_a_create_links_to_get_update_and_delete_of_what_it_created(routed: tuple[Any, ...]) -> None:
+    links = DOCUMENT["paths"][f"{API}{routed[0]}"]["post"]["responses"]["201"]["links"]
+    operations = {
+        operation["operationId"]
+        for operation in DOCUMENT["paths"][f"{API}{routed[0]}/{{id}}"].values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+    assert {link["operationId"] for link in links.values()} == operations
+    assert {str(link["parameters"]) for link in links.values()} == {"{'id': '$response.body#/accession_id'}"}
+
+
+def test_every_operation_documents_its_errors() -> None:
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            statuses = set(operation["responses"])
+            assert "503" in statuses, (method, path)
+            if "{id}" in path:
+                assert "404" in statuses, (method, path)
+            if operation.get("parameters") or operation.get("requestBody"):
+                assert "422" in statuses, (method, path)
+            if method in {"post", "put", "patch"} and operation.get("requestBody"):
+                assert "413" in statuses, (method, path)
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["decks/types", "resources/definitions"])
+async def test_a_sub_collection_is_never_taken_for_an_id(
+    client: httpx.AsyncClient, path: str, method: str
+) -> None:
+    response = await client.request(method, f"{API}/{path}", json={})
+
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+@pytest.mark.parametrize("path", ["decks/types", "resources/definitions", "decks", "resources"])
+async def test_options_lists_exactly_the_methods_of_the_path(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.options(f"{API}/{path}")
+
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+@pytest.mark.parametrize("spec", COLLECTIONS, ids=str)
+async def test_head_answers_wherever_get_does(
+    client: httpx.AsyncClient, spec: CollectionSpec, repos: Any
+) -> None:
+    created = await client.post(spec.url, json=await spec.body(repos))
+    item = spec.item(created.json()["accession_id"])
+
+    for url in (spec.url, item, "/health"):
+        get, head = await client.get(url), await client.head(url)
+        assert head.status_code == get.status_code == 200, url
+        assert head.content == b""
+        assert head.headers["content-length"] == get.headers["content-length"]
+    assert (await client.head(spec.item("00000000-0000-0000-0000-000000000000"))).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["decks/types/%0A", "workcells%0A", "decks/types/%0a"])
+async def test_a_path_ending_in_a_newline_names_no_route(client: httpx.AsyncClient, path: str) -> None:
+    assert_error(await client.get(f"{API}/{path}"), 404, "not_found")

@@ -1,0 +1,59 @@
+"""An outside fuzzer against the production server: schemathesis's own command, as a user runs it,
+on the live tier (``praxis serve``'s server on 127.0.0.1, real commits, an empty database of the
+test's own).
+
+All checks, both modes (schema-valid and schema-violating requests), every phase, the stateful one
+included (it chains create -> get/update/delete through the document's links). The seed is random
+each run, so runs explore different requests over time; a failure prints it with the command that
+replays the run. Bounded to about two minutes: few examples per operation, and a time budget.
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.harness.live import LiveServer
+
+EXAMPLES_PER_OPERATION = 4
+TIME_BUDGET_S = 75
+#: the budget bounds generation; this only stops a run that hangs, far above what a run takes
+HARD_TIMEOUT_S = 240
+
+
+def schemathesis_command(url: str, seed: int) -> list[str]:
+    executable = Path(sys.executable).with_name("schemathesis")
+    return [
+        str(executable),
+        "run",
+        f"{url}/openapi.json",
+        "--checks=all",
+        "--mode=all",
+        "--phases=examples,coverage,fuzzing,stateful",
+        f"--max-examples={EXAMPLES_PER_OPERATION}",
+        f"--max-time={TIME_BUDGET_S}",
+        f"--seed={seed}",
+        "--workers=1",
+        "--generation-database=none",
+        "--no-color",
+    ]
+
+
+def test_an_outside_fuzzer_finds_nothing(live_server: LiveServer, tmp_path: Path) -> None:
+    seed = random.SystemRandom().randrange(2**32)
+    command = schemathesis_command(live_server.url, seed)
+
+    # in a directory of its own: schemathesis keeps a cache in the working directory
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=HARD_TIMEOUT_S, check=False, cwd=tmp_path
+    )
+
+    report = (run.stdout + run.stderr)[-20_000:]
+    assert run.returncode == 0, (
+        f"schemathesis found failures with seed {seed}; replay against a server of your own with\n"
+        f"  {shlex.join(command[:3])} {shlex.join(command[3:])}\n\n{report}"
+    )
+    assert "generated" in run.stdout, report
