@@ -163,8 +163,8 @@ async def test_offline_or_error_needs_a_reason(
     updated = await client.patch(f"{URL}/{machine.accession_id}", json={"status": status})
     created = await client.post(URL, json={"name": "reader-2", "fqn": STAR, "status": status})
 
-    assert_error(updated, 422, "invalid_value", entity="machine", field="status_details")
-    assert_error(created, 422, "invalid_value", entity="machine", field="status_details")
+    assert_error(updated, 409, "invalid_value", entity="machine", field="status_details")
+    assert_error(created, 409, "invalid_value", entity="machine", field="status_details")
     assert (await repos.machine.get(machine.accession_id)).status is MachineStatus.AVAILABLE
 
 

@@ -289,7 +289,7 @@ async def test_labware_in_error_needs_a_reason(client: httpx.AsyncClient, repos:
 
     response = await client.patch(f"{RESOURCES}/{plate.accession_id}", json={"status": "error"})
 
-    assert_error(response, 422, "invalid_value", entity="resource", field="status_details")
+    assert_error(response, 409, "invalid_value", entity="resource", field="status_details")
 
 
 # == where labware is ================================================================================
@@ -359,8 +359,8 @@ async def test_a_deck_position_holds_one_resource_of_the_deck_type(
     )
 
     assert_error(taken, 409, "conflict", entity="resource", field="position_name")
-    assert_error(unknown, 422, "invalid_value", entity="resource", field="position_name")
-    assert_error(both, 422, "invalid_value", entity="resource", field="deck_id")
+    assert_error(unknown, 409, "invalid_value", entity="resource", field="position_name")
+    assert_error(both, 409, "invalid_value", entity="resource", field="deck_id")
     assert (await repos.resource.get(other.accession_id)).deck_id is None
 
 

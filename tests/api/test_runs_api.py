@@ -664,7 +664,7 @@ async def test_a_call_cannot_end_before_it_started(client: httpx.AsyncClient, re
         json={"ended_at": "2026-03-01T09:00:00Z"},
     )
 
-    assert_error(response, 422, "invalid_value", entity="function_call_log", field="ended_at")
+    assert_error(response, 409, "invalid_value", entity="function_call_log", field="ended_at")
 
 
 async def test_nested_calls_are_listed_in_order_and_as_a_tree(
@@ -716,7 +716,7 @@ async def test_a_nested_call_names_a_call_of_its_own_run(client: httpx.AsyncClie
             f"{URL}/{run.accession_id}/calls",
             json={"function_name": "aspirate", "parent_function_call_log_id": str(parent)},
         )
-        assert_error(response, 422, "invalid_reference", field="parent_function_call_log_id")
+        assert_error(response, 409, "invalid_reference", field="parent_function_call_log_id")
     assert await repos.protocol_run.calls_of(run.accession_id) == []
     assert_not_found(await client.get(f"{URL}/{missing_id()}/calls/tree"), entity="protocol_run")
 
@@ -816,13 +816,13 @@ async def test_a_continuation_refuses_what_it_cannot_resume(
     )
     assert_error(
         await client.post(URL, json=body(other_protocol.accession_id)),
-        422,
+        409,
         "invalid_value",
         field="previous_accession_id",
     )
     assert_error(
         await client.post(URL, json=body(missing_id())),
-        422,
+        409,
         "invalid_reference",
         field="previous_accession_id",
     )

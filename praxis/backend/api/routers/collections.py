@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from praxis.backend.api.crud import crud_router
+from praxis.backend.api.routers import labware
 from praxis.backend.models.schemas import deck, machine, outputs, protocol, resource, workcell
 from praxis.backend.models.schemas.common import ListQuery
 from praxis.backend.services.base import CrudService
@@ -47,12 +48,15 @@ COLLECTIONS: list[Collection] = [
 
 
 def sub_collections(path: str) -> set[str]:
-    """The literal segments right under ``path`` that other routes own (``types`` under ``/decks``)."""
-    return {
+    """The literal segments right under ``path`` that other routes own (``types`` under ``/decks``,
+    ``wells`` under ``/outputs``), from every route that shares the prefix."""
+    literal_paths = [other for other, *_ in COLLECTIONS] + [route.path for route in labware.router.routes]  # type: ignore[attr-defined]
+    segments = (
         other.removeprefix(f"{path}/").split("/")[0]
-        for other, *_ in COLLECTIONS
+        for other in literal_paths
         if other.startswith(f"{path}/")
-    }
+    )
+    return {segment for segment in segments if not segment.startswith("{")}
 
 
 ROUTERS = [
