@@ -12,12 +12,13 @@ import pytest
 
 from praxis.backend.api.app import create_app
 from praxis.backend.api.routers.collections import COLLECTIONS as ROUTED
+from praxis.backend.api.routers.collections import Collection
 from praxis.backend.models.schemas.common import UpdateSchema
 from tests.api.collection_specs import COLLECTIONS, CollectionSpec
 from tests.api.helpers import API, assert_error
 
 DOCUMENT: dict[str, Any] = create_app().openapi()
-UPDATES = [(path, update) for path, _, _, _, update, _, _ in ROUTED if issubclass(update, UpdateSchema)]
+UPDATES = [(c.path, c.update) for c in ROUTED if issubclass(c.update, UpdateSchema)]
 
 
 def admits_null(schema: dict[str, Any]) -> bool:
@@ -33,21 +34,21 @@ def test_an_update_schema_admits_null_exactly_where_the_server_does(
     assert {name for name, schema in properties.items() if admits_null(schema)} == set(update.nullable)
 
 
-@pytest.mark.parametrize("routed", ROUTED, ids=[routed[0] for routed in ROUTED])
-def test_order_by_is_the_enum_of_what_the_collection_sorts_by(routed: tuple[Any, ...]) -> None:
-    path, _, service, *_ = routed
+@pytest.mark.parametrize("routed", ROUTED, ids=[routed.path for routed in ROUTED])
+def test_order_by_is_the_enum_of_what_the_collection_sorts_by(routed: Collection) -> None:
+    path, service = routed.path, routed.service
     parameters = DOCUMENT["paths"][f"{API}{path}"]["get"]["parameters"]
     order_by = next(p for p in parameters if p["name"] == "order_by")["schema"]
 
     assert set(order_by["enum"]) == set(service.orderable) | {f"-{field}" for field in service.orderable}
 
 
-@pytest.mark.parametrize("routed", ROUTED, ids=[routed[0] for routed in ROUTED])
-def test_a_create_links_to_get_update_and_delete_of_what_it_created(routed: tuple[Any, ...]) -> None:
-    links = DOCUMENT["paths"][f"{API}{routed[0]}"]["post"]["responses"]["201"]["links"]
+@pytest.mark.parametrize("routed", ROUTED, ids=[routed.path for routed in ROUTED])
+def test_a_create_links_to_get_update_and_delete_of_what_it_created(routed: Collection) -> None:
+    links = DOCUMENT["paths"][f"{API}{routed.path}"]["post"]["responses"]["201"]["links"]
     operations = {
         operation["operationId"]
-        for operation in DOCUMENT["paths"][f"{API}{routed[0]}/{{id}}"].values()
+        for operation in DOCUMENT["paths"][f"{API}{routed.path}/{{id}}"].values()
         if isinstance(operation, dict) and "operationId" in operation
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,39 +19,111 @@ from praxis.backend.services.protocol import ProtocolDefinitionService, Protocol
 from praxis.backend.services.resource import ResourceDefinitionService, ResourceService
 from praxis.backend.services.workcell import WorkcellService
 
-# (path, tag, service, create, update, read, list query). The /{id} routes of a collection never take
-# the name of a sub-collection (/resources/definitions, /decks/types): see crud.item_path.
-Collection = tuple[
-    str, str, type[CrudService[Any]], type[BaseModel], type[BaseModel], type[BaseModel], type[ListQuery]
-]
+
+@dataclass(frozen=True)
+class Collection:
+    """One CRUD collection of the API: where it is, the service with its rules, and its schemas.
+
+    The service names its aggregate (``repository_name``, an attribute of ``Repositories``); a test
+    checks that every aggregate with a collection is also in ``Repositories``, the builders and the
+    tests' collection table. The ``/{id}`` routes of a collection never take the name of a
+    sub-collection (``/resources/definitions``, ``/decks/types``): see ``crud.item_path``.
+    """
+
+    path: str
+    tag: str
+    service: type[CrudService[Any]]
+    create: type[BaseModel]
+    update: type[BaseModel]
+    read: type[BaseModel]
+    query: type[ListQuery]
+
+
 COLLECTIONS: list[Collection] = [
-    ("/workcells", "workcells", WorkcellService,
-     workcell.WorkcellCreate, workcell.WorkcellUpdate, workcell.WorkcellRead, workcell.WorkcellQuery),
-    ("/machines", "machines", MachineService,
-     machine.MachineCreate, machine.MachineUpdate, machine.MachineRead, machine.MachineQuery),
-    ("/resources/definitions", "resource_definitions", ResourceDefinitionService,
-     resource.ResourceDefinitionCreate, resource.ResourceDefinitionUpdate, resource.ResourceDefinitionRead,
-     resource.ResourceDefinitionQuery),
-    ("/resources", "resources", ResourceService,
-     resource.ResourceCreate, resource.ResourceUpdate, resource.ResourceRead, resource.ResourceQuery),
-    ("/decks/types", "deck_types", DeckDefinitionService,
-     deck.DeckDefinitionCreate, deck.DeckDefinitionUpdate, deck.DeckDefinitionRead, deck.DeckDefinitionQuery),
-    ("/decks", "decks", DeckService,
-     deck.DeckCreate, deck.DeckUpdate, deck.DeckRead, deck.DeckQuery),
-    ("/protocols/definitions", "protocol_definitions", ProtocolDefinitionService,
-     protocol.ProtocolDefinitionCreate, protocol.ProtocolDefinitionUpdate, protocol.ProtocolDefinitionRead,
-     protocol.ProtocolDefinitionQuery),
-    ("/protocols/runs", "protocol_runs", ProtocolRunService,
-     protocol.ProtocolRunCreate, protocol.ProtocolRunUpdate, protocol.ProtocolRunRead, protocol.ProtocolRunQuery),
-    ("/outputs", "outputs", OutputService,
-     outputs.DataOutputCreate, outputs.DataOutputUpdate, outputs.DataOutputRead, outputs.DataOutputQuery),
-]  # fmt: skip
+    Collection(
+        "/workcells",
+        "workcells",
+        WorkcellService,
+        workcell.WorkcellCreate,
+        workcell.WorkcellUpdate,
+        workcell.WorkcellRead,
+        workcell.WorkcellQuery,
+    ),
+    Collection(
+        "/machines",
+        "machines",
+        MachineService,
+        machine.MachineCreate,
+        machine.MachineUpdate,
+        machine.MachineRead,
+        machine.MachineQuery,
+    ),
+    Collection(
+        "/resources/definitions",
+        "resource_definitions",
+        ResourceDefinitionService,
+        resource.ResourceDefinitionCreate,
+        resource.ResourceDefinitionUpdate,
+        resource.ResourceDefinitionRead,
+        resource.ResourceDefinitionQuery,
+    ),
+    Collection(
+        "/resources",
+        "resources",
+        ResourceService,
+        resource.ResourceCreate,
+        resource.ResourceUpdate,
+        resource.ResourceRead,
+        resource.ResourceQuery,
+    ),
+    Collection(
+        "/decks/types",
+        "deck_types",
+        DeckDefinitionService,
+        deck.DeckDefinitionCreate,
+        deck.DeckDefinitionUpdate,
+        deck.DeckDefinitionRead,
+        deck.DeckDefinitionQuery,
+    ),
+    Collection(
+        "/decks", "decks", DeckService, deck.DeckCreate, deck.DeckUpdate, deck.DeckRead, deck.DeckQuery
+    ),
+    Collection(
+        "/protocols/definitions",
+        "protocol_definitions",
+        ProtocolDefinitionService,
+        protocol.ProtocolDefinitionCreate,
+        protocol.ProtocolDefinitionUpdate,
+        protocol.ProtocolDefinitionRead,
+        protocol.ProtocolDefinitionQuery,
+    ),
+    Collection(
+        "/protocols/runs",
+        "protocol_runs",
+        ProtocolRunService,
+        protocol.ProtocolRunCreate,
+        protocol.ProtocolRunUpdate,
+        protocol.ProtocolRunRead,
+        protocol.ProtocolRunQuery,
+    ),
+    Collection(
+        "/outputs",
+        "outputs",
+        OutputService,
+        outputs.DataOutputCreate,
+        outputs.DataOutputUpdate,
+        outputs.DataOutputRead,
+        outputs.DataOutputQuery,
+    ),
+]
 
 
 def sub_collections(path: str) -> set[str]:
     """The literal segments right under ``path`` that other routes own (``types`` under ``/decks``,
     ``wells`` under ``/outputs``), from every route that shares the prefix."""
-    literal_paths = [other for other, *_ in COLLECTIONS] + [route.path for route in labware.router.routes]  # type: ignore[attr-defined]
+    literal_paths = [collection.path for collection in COLLECTIONS] + [
+        route.path for route in labware.router.routes
+    ]  # type: ignore[attr-defined]
     segments = (
         other.removeprefix(f"{path}/").split("/")[0]
         for other in literal_paths
@@ -61,14 +134,14 @@ def sub_collections(path: str) -> set[str]:
 
 ROUTERS = [
     crud_router(
-        prefix=path,
-        tag=tag,
-        service=service,
-        create=create,
-        update=update,
-        read=read,
-        query=query,
-        sub_collections=sub_collections(path),
+        prefix=c.path,
+        tag=c.tag,
+        service=c.service,
+        create=c.create,
+        update=c.update,
+        read=c.read,
+        query=c.query,
+        sub_collections=sub_collections(c.path),
     )
-    for path, tag, service, create, update, read, query in COLLECTIONS
+    for c in COLLECTIONS
 ]
