@@ -8,7 +8,6 @@ files they scan.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,24 +19,11 @@ from praxis.backend.settings import Settings
 from tests.api.helpers import API, assert_error, assert_validation_error
 from tests.builders import Builders
 from tests.harness.session import app_client
+from tests.protocol_files import SERIAL_DILUTION, write
 
 URL = f"{API}/protocols/discover"
 
-DILUTION = """\
-from praxis.backend.protocols import protocol
-
-
-@protocol(name="serial_dilution", version="1.2.0", description="Two-fold dilution along a row.")
-async def serial_dilution(lh: "pylabrobot.liquid_handling.LiquidHandler", volume_ul: float, steps: int = 8):
-    return [volume_ul / 2**step for step in range(steps)]
-"""
-
-
-def write(root: Path, relative: str, source: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source))
-    return path
+DILUTION = SERIAL_DILUTION
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ that ``DiscoveryService.scan`` leaves the catalog untouched.
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -23,22 +22,9 @@ from praxis.backend.services.discovery import (
     scan_protocols,
 )
 from tests.builders import Builders
+from tests.protocol_files import SERIAL_DILUTION, write
 
-TRANSFERS = """\
-from praxis.backend.protocols import protocol
-
-
-@protocol(name="serial_dilution", version="1.2.0", description="Two-fold dilution along a row.")
-async def serial_dilution(lh: "pylabrobot.liquid_handling.LiquidHandler", volume_ul: float, steps: int = 8):
-    return [volume_ul / 2**step for step in range(steps)]
-"""
-
-
-def write(root: Path, relative: str, source: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source))
-    return path
+TRANSFERS = SERIAL_DILUTION
 
 
 # -- the dry run --------------------------------------------------------------------------------------

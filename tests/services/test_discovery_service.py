@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-import textwrap
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from praxis.backend.protocols import ProtocolMetadata, get_protocol_metadata, pr
 from praxis.backend.repositories import Repositories
 from praxis.backend.services.discovery import DiscoveryService
 from tests.builders import Builders
+from tests.protocol_files import write
 
 # -- protocol sources, kept as blocks so a test can hash exactly what inspect.getsource will see --------
 
@@ -69,13 +69,6 @@ def read_absorbance(wavelength_nm: int = 450, label=None):
     """Read absorbance of the whole plate."""
     return wavelength_nm
 '''
-
-
-def write(root: Path, relative: str, source: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source))
-    return path
 
 
 def cache_directories(root: Path) -> list[Path]:
