@@ -4,13 +4,13 @@ import itertools
 from typing import Any
 
 from praxis.backend.db.base import Entity
-from praxis.backend.models.orm import DataType, FunctionDataOutputOrm
+from praxis.backend.models.orm import DataOutputOrm, DataType
 from tests.builders.base import Builder, Parent
 
 _WELLS = [f"{row}{column}" for row in "ABCDEFGH" for column in range(1, 13)]
 
 
-class DataOutputBuilder(Builder[FunctionDataOutputOrm]):
+class DataOutputBuilder(Builder[DataOutputOrm]):
     """An absorbance reading by default; ``data_type=DataType.JSON`` or ``TEXT`` gets a matching value."""
 
     repository_name = "data_output"

@@ -7,7 +7,7 @@ import pytest
 from praxis.backend.errors import NotFoundError
 from praxis.backend.models.orm import DataType, RunStatus
 from praxis.backend.repositories import Repositories
-from praxis.backend.services.outputs import OutputService
+from praxis.backend.services.data_output import DataOutputService
 from tests.builders import Builders
 
 
@@ -15,7 +15,7 @@ async def test_create_output_success(repos: Builders, repositories: Repositories
     run = await repos.protocol_run.create(status=RunStatus.RUNNING)
     deck = await repos.deck.create()
 
-    output = await OutputService(repositories).create(
+    output = await DataOutputService(repositories).create(
         {
             "protocol_run_id": run.accession_id,
             "name": "absorbance_600nm",
@@ -37,7 +37,7 @@ async def test_create_output_success(repos: Builders, repositories: Repositories
 async def test_get_output_success(repos: Builders, repositories: Repositories) -> None:
     output = await repos.data_output.create(data_type=DataType.JSON, json_value={"spectrum": [0.1, 0.2]})
 
-    fetched = await OutputService(repositories).get(output.accession_id)
+    fetched = await DataOutputService(repositories).get(output.accession_id)
 
     assert fetched.accession_id == output.accession_id
     assert fetched.json_value == {"spectrum": [0.1, 0.2]}
@@ -46,6 +46,6 @@ async def test_get_output_success(repos: Builders, repositories: Repositories) -
 async def test_get_output_not_found(repositories: Repositories) -> None:
     missing = uuid.uuid4()
     with pytest.raises(NotFoundError) as raised:
-        await OutputService(repositories).get(missing)
+        await DataOutputService(repositories).get(missing)
     assert raised.value.entity == "function_data_output"
     assert str(missing) in raised.value.message

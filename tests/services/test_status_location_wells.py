@@ -7,8 +7,8 @@ import pytest
 from praxis.backend.errors import ConflictError, InvalidValueError
 from praxis.backend.models.orm import MachineStatus, ResourceStatus, RunStatus
 from praxis.backend.repositories import Repositories
+from praxis.backend.services.data_output import DataOutputService, row_label, split_well, well_names
 from praxis.backend.services.machine import MachineService
-from praxis.backend.services.outputs import OutputService, row_label, split_well, well_names
 from praxis.backend.services.resource import ResourceService
 from tests.builders import Builders
 
@@ -67,7 +67,7 @@ def test_well_names_and_rows() -> None:
 
 async def test_wells_and_their_plate(repos: Builders, repositories: Repositories) -> None:
     run = await repos.protocol_run.create(status=RunStatus.RUNNING)
-    service = OutputService(repositories)
+    service = DataOutputService(repositories)
 
     wells = await service.create_wells(
         {"protocol_run_id": run.accession_id, "name": "od", "values": [float(i) for i in range(24)]}

@@ -18,10 +18,10 @@ from pathlib import Path
 from praxis.backend import demo_protocols
 from praxis.backend.models.orm import CallStatus, MachineStatus, ResourceCategory, WorkcellOrm
 from praxis.backend.repositories import Repositories
+from praxis.backend.services.data_output import DataOutputService
 from praxis.backend.services.deck import DeckDefinitionService, DeckService
 from praxis.backend.services.discovery import DiscoveryService
 from praxis.backend.services.machine import MachineService
-from praxis.backend.services.outputs import OutputService
 from praxis.backend.services.protocol import ProtocolRunService
 from praxis.backend.services.resource import ResourceDefinitionService, ResourceService
 from praxis.backend.services.workcell import WorkcellService
@@ -185,7 +185,7 @@ async def seed_demo(repos: Repositories) -> DemoLab:
     )
 
     # The reader's 96 values, row by row, become 96 well outputs in one INSERT.
-    await OutputService(repos).create_wells(
+    await DataOutputService(repos).create_wells(
         {
             "protocol_run_id": run.accession_id,
             "name": "absorbance_600nm",

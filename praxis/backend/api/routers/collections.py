@@ -9,12 +9,12 @@ from pydantic import BaseModel
 
 from praxis.backend.api.crud import crud_router
 from praxis.backend.api.routers import labware
-from praxis.backend.models.schemas import deck, machine, outputs, protocol, resource, workcell
+from praxis.backend.models.schemas import data_output, deck, machine, protocol, resource, workcell
 from praxis.backend.models.schemas.common import ListQuery
 from praxis.backend.services.base import CrudService
+from praxis.backend.services.data_output import DataOutputService
 from praxis.backend.services.deck import DeckDefinitionService, DeckService
 from praxis.backend.services.machine import MachineService
-from praxis.backend.services.outputs import OutputService
 from praxis.backend.services.protocol import ProtocolDefinitionService, ProtocolRunService
 from praxis.backend.services.resource import ResourceDefinitionService, ResourceService
 from praxis.backend.services.workcell import WorkcellService
@@ -109,11 +109,11 @@ COLLECTIONS: list[Collection] = [
     Collection(
         "/outputs",
         "outputs",
-        OutputService,
-        outputs.DataOutputCreate,
-        outputs.DataOutputUpdate,
-        outputs.DataOutputRead,
-        outputs.DataOutputQuery,
+        DataOutputService,
+        data_output.DataOutputCreate,
+        data_output.DataOutputUpdate,
+        data_output.DataOutputRead,
+        data_output.DataOutputQuery,
     ),
 ]
 

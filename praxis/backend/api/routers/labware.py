@@ -12,15 +12,15 @@ from fastapi import APIRouter, Depends
 
 from praxis.backend.api.crud import service_dependency
 from praxis.backend.api.errors import ERROR_RESPONSES
-from praxis.backend.models.orm import FunctionDataOutputOrm, ResourceOrm
-from praxis.backend.models.schemas.outputs import DataOutputRead, WellOutputsCreate
+from praxis.backend.models.orm import DataOutputOrm, ResourceOrm
+from praxis.backend.models.schemas.data_output import DataOutputRead, WellOutputsCreate
 from praxis.backend.models.schemas.resource import ResourceRead
-from praxis.backend.services.outputs import OutputService
+from praxis.backend.services.data_output import DataOutputService
 from praxis.backend.services.resource import ResourceService
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Resources = Annotated[ResourceService, Depends(service_dependency(ResourceService))]
-Outputs = Annotated[OutputService, Depends(service_dependency(OutputService))]
+Outputs = Annotated[DataOutputService, Depends(service_dependency(DataOutputService))]
 
 
 @router.get(
@@ -40,5 +40,5 @@ async def resource_children(id: uuid.UUID, svc: Resources) -> list[ResourceOrm]:
     tags=["outputs"],
     summary="A plate read as one flat array: one output per well (A1..H12 for 96 values), in one INSERT",
 )
-async def create_well_outputs(body: WellOutputsCreate, svc: Outputs) -> list[FunctionDataOutputOrm]:
+async def create_well_outputs(body: WellOutputsCreate, svc: Outputs) -> list[DataOutputOrm]:
     return await svc.create_wells(body.model_dump())

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from praxis.backend.api.crud import service_dependency
 from praxis.backend.api.errors import ERROR_RESPONSES
 from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm
-from praxis.backend.models.schemas.outputs import PlateGrid
+from praxis.backend.models.schemas.data_output import PlateGrid
 from praxis.backend.models.schemas.protocol import (
     FunctionCallCreate,
     FunctionCallEnd,
@@ -19,7 +19,7 @@ from praxis.backend.models.schemas.protocol import (
     ProtocolRunRead,
     RunTransition,
 )
-from praxis.backend.services.outputs import OutputService
+from praxis.backend.services.data_output import DataOutputService
 from praxis.backend.services.protocol import CallTree, ProtocolRunService
 
 router = APIRouter(prefix="/protocols/runs", tags=["protocol_runs"], responses=ERROR_RESPONSES)
@@ -106,7 +106,7 @@ async def call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallNode]:
 )
 async def outputs_as_plate(
     id: uuid.UUID,
-    svc: Annotated[OutputService, Depends(service_dependency(OutputService))],
+    svc: Annotated[DataOutputService, Depends(service_dependency(DataOutputService))],
     name: Annotated[str, Query(min_length=1, max_length=255)],
     resource_id: uuid.UUID | None = None,
 ) -> PlateGrid:

@@ -1,9 +1,9 @@
 """Every ORM model, imported here so ``Base.metadata`` is complete for Alembic and the repositories."""
 
 from praxis.backend.db.base import Base
+from praxis.backend.models.orm.data_output import DataOutputOrm, DataType
 from praxis.backend.models.orm.deck import DeckDefinitionOrm, DeckOrm, DeckPositionDefinitionOrm
 from praxis.backend.models.orm.machine import MachineOrm, MachineStatus
-from praxis.backend.models.orm.outputs import DataType, FunctionDataOutputOrm
 from praxis.backend.models.orm.protocol import (
     CallStatus,
     FunctionCallLogOrm,
@@ -23,12 +23,12 @@ from praxis.backend.models.orm.workcell import WorkcellOrm, WorkcellStatus
 __all__ = [
     "Base",
     "CallStatus",
+    "DataOutputOrm",
     "DataType",
     "DeckDefinitionOrm",
     "DeckOrm",
     "DeckPositionDefinitionOrm",
     "FunctionCallLogOrm",
-    "FunctionDataOutputOrm",
     "MachineOrm",
     "MachineStatus",
     "ProtocolDefinitionOrm",

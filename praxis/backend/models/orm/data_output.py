@@ -26,7 +26,7 @@ class DataType(enum.StrEnum):
     TEXT = "text"
 
 
-class FunctionDataOutputOrm(Entity):
+class DataOutputOrm(Entity):
     __tablename__ = "function_data_output"
     __table_args__ = (
         # The value sits in the column its data type names; the database refuses a mismatch.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from praxis.backend.errors import InvalidReferenceError, InvalidValueError, NotFoundError
-from praxis.backend.models.orm import DataType, FunctionDataOutputOrm
+from praxis.backend.models.orm import DataOutputOrm, DataType
 from praxis.backend.services.base import CrudService
 
 VALUE_FIELD = {DataType.NUMERIC: "numeric_value", DataType.JSON: "json_value", DataType.TEXT: "text_value"}
@@ -57,7 +57,7 @@ class Plate:
     grid: list[list[float | None]]
 
 
-class OutputService(CrudService[FunctionDataOutputOrm]):
+class DataOutputService(CrudService[DataOutputOrm]):
     """Outputs, one at a time or a plate's wells at once, and a run's wells read back as a plate."""
 
     repository_name = "data_output"
@@ -93,7 +93,7 @@ class OutputService(CrudService[FunctionDataOutputOrm]):
                 value=call_id,
             )
 
-    async def create_wells(self, data: Mapping[str, Any]) -> list[FunctionDataOutputOrm]:
+    async def create_wells(self, data: Mapping[str, Any]) -> list[DataOutputOrm]:
         """One numeric output per well from a flat array read row by row, in one INSERT
         (``create_many``). The plate format follows from the number of values; any other count is a
         422 on ``values``, as a count that fits no plate is a mistake, not a partial plate."""
