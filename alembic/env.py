@@ -3,8 +3,8 @@
 Where the database comes from, first match wins:
 1. a connection handed over in ``config.attributes["connection"]`` (test harness, ``praxis`` command);
 2. ``config.attributes["url"]`` or ``alembic -x url=...``;
-3. ``PRAXIS_DATABASE_URL`` through the application settings;
-4. the embedded PostgreSQL server, as the application itself would start it.
+3. the application's own choice (``praxis.backend.db.runtime.resolve_database``):
+   ``PRAXIS_DATABASE_URL``, else the embedded PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ def database_url() -> str:
     url = config.attributes.get("url") or context.get_x_argument(as_dictionary=True).get("url")
     if url:
         return str(url)
-    from praxis.backend.db.embedded import start_embedded_server
+    from praxis.backend.db.runtime import resolve_database
     from praxis.backend.settings import get_settings
 
-    settings = get_settings()
-    return settings.database_url or start_embedded_server(settings.data_dir / "pgdata")
+    return resolve_database(get_settings()).url
 
 
 def do_run_migrations(connection: Connection) -> None:

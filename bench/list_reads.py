@@ -15,8 +15,8 @@ How it is measured, with the pieces the other sections use:
    each; runs by ``create_batch`` and three ``append_call`` per run, for every run, so the child
    table grows with the parent table as it does in use. The session's identity map is then emptied,
    so the reads build their objects from rows as a production request (a fresh session) does;
-3. the app from ``create_app()`` serves each session through ``per_request_savepoint`` (the
-   ``client`` fixture's override): every GET is a unit of work in a SAVEPOINT of its own;
+3. the app from ``create_app()`` is bound to each session's connection with ``bind_app`` (what the
+   ``client`` fixture does): every GET is production's unit of work, in a SAVEPOINT of its own;
 4. after one warm-up GET (SQLAlchemy's compiled cache, asyncpg's prepared statements), one GET is
    counted with ``tests.harness.queries.counting`` on the session's connection, and every response is
    checked: 200, ``min(limit, rows)`` items, ``X-Total-Count`` equal to the rows, every item with all
@@ -42,7 +42,7 @@ from bench.databases import BenchDatabases
 from bench.timing import Figure, Measure, Stopwatch, Variant, interleave, per_unit
 from tests.builders import Builders
 from tests.harness.queries import QueryLog, counting
-from tests.harness.session import isolated_session, per_request_savepoint
+from tests.harness.session import bind_app, isolated_session
 
 ROUTES = ("/api/v1/decks/types", "/api/v1/protocols/runs")
 LIMIT = 100
@@ -153,7 +153,6 @@ class ListRead:
 
 async def open_read(stack: AsyncExitStack, engine: AsyncEngine, route: str, rows: int) -> ListRead:
     from praxis.backend.api.app import create_app
-    from praxis.backend.api.dependencies import get_session
 
     session = await stack.enter_async_context(isolated_session(engine))
     with Stopwatch() as watch:
@@ -161,8 +160,7 @@ async def open_read(stack: AsyncExitStack, engine: AsyncEngine, route: str, rows
     # A request's session starts empty in production: drop the seeded objects so the reads build
     # theirs from rows rather than refreshing objects already in the identity map.
     session.expunge_all()
-    app = create_app()
-    app.dependency_overrides[get_session] = per_request_savepoint(session)
+    app = bind_app(create_app(), session)
     client = await stack.enter_async_context(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://praxis.bench")
     )

@@ -7,13 +7,17 @@ so the engine's pooled connections and every test share it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 from tests.harness.database import (
     TestServer,
@@ -22,8 +26,41 @@ from tests.harness.database import (
     resolve_server,
     rows_left,
 )
+from tests.harness.live import LiveServer, running_server
 from tests.harness.queries import QueryLog, counting
 from tests.harness.session import app_client, isolated_session
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--praxis-sql",
+        action="store_true",
+        help="log every SQL statement and its parameters; a failing test prints its own",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--praxis-sql"):
+        # SQLAlchemy sets its loggers to WARNING unless told otherwise; INFO logs each statement.
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+
+
+MISSING_GREENLET_HINT = """\
+An attribute was read that is not loaded (expired by expire_all() or a commit, or a relationship
+that was never loaded), and an AsyncSession cannot load it implicitly. Load it explicitly:
+    await repos.refresh(obj)                   # reload the row's columns
+    await obj.awaitable_attrs.name             # load one attribute, or a relationship
+    await repos.deck.get(obj.accession_id)     # read it again (reads always return fresh rows)
+See "Reading rows again" in TESTING_PATTERNS.md."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failure by ``MissingGreenlet`` gets the way out printed under it."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(MissingGreenlet):
+        report.sections.append(("praxis: how to read an unloaded attribute", MISSING_GREENLET_HINT))
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -66,9 +103,16 @@ async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-def repos(db_session: AsyncSession) -> Builders:
-    """Every repository, as a builder, over the test's session: ``await repos.deck.create()``."""
-    return Builders(db_session)
+def repositories(db_session: AsyncSession) -> Repositories:
+    """The real repositories over the test's session: what a service under test gets, as in production."""
+    return Repositories(db_session)
+
+
+@pytest.fixture
+def repos(db_session: AsyncSession, repositories: Repositories) -> Builders:
+    """A builder per aggregate over the test's session: ``await repos.deck.create()``; reads such as
+    ``await repos.deck.get(id)`` are the repository's own."""
+    return Builders(db_session, repositories)
 
 
 @pytest.fixture
@@ -100,3 +144,18 @@ async def committed_database(
     name = harness.worker_database_name(worker_id, "committed")
     yield await harness.clone(name)
     await harness.drop(name)
+
+
+@pytest.fixture
+def live_server(committed_database: str) -> Iterator[LiveServer]:
+    """The production server (``praxis serve``'s, real commits) on 127.0.0.1, on a database of the
+    test's own: for what only production's transaction lifecycle shows. Slower than ``client``."""
+    with running_server(committed_database) as server:
+        yield server
+
+
+@pytest.fixture
+async def live_client(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the live server, over a real socket."""
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        yield http

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.builders import Builders
+from tests.builders import BUILDERS
 
 GUIDE = Path(__file__).resolve().parents[1] / "TESTING_PATTERNS.md"
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -42,15 +42,18 @@ def test_guide_examples_cover_every_fixture_and_builder() -> None:
     code = "\n".join(source for _, source in python_blocks(GUIDE.read_text()))
     fixtures = [
         "repos",
+        "repositories",
         "db_session",
         "client",
+        "live_server",
+        "live_client",
         "count_queries",
         "committed_database",
         "db_engine",
         "test_server",
     ]
     missing_fixtures = [name for name in fixtures if not re.search(rf"\b{name}: ", code)]
-    builders = [name for name in Builders.__annotations__ if not name.startswith("_")]
+    builders = list(BUILDERS)
     missing_builders = [name for name in builders if f"repos.{name}." not in code]
     assert missing_fixtures == [] and missing_builders == [], "the guide needs an example for these"
     assert len(GUIDE_TESTS) >= 10

@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from praxis.backend.db.migrations import alembic_config
 from praxis.backend.db.runtime import DatabaseTarget, resolve_database
 from praxis.backend.errors import PraxisError
 from praxis.backend.repositories import Repositories
@@ -32,30 +31,23 @@ def _target() -> DatabaseTarget:
 
 
 def _alembic(url: str, action: str, *args: str) -> None:
-    from alembic import command
+    from praxis.backend.db.migrations import run_on_url
 
-    async def run() -> None:
-        engine = create_async_engine(url, poolclass=NullPool)
-        try:
-            async with engine.begin() as connection:
-                await connection.run_sync(
-                    lambda sync: getattr(command, action)(alembic_config(connection=sync), *args)
-                )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+    asyncio.run(run_on_url(url, action, *args))
 
 
 def _in_unit_of_work(url: str, work: Callable[[Repositories], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction (committed if it returns, rolled back if it raises)."""
+    """Run ``work`` in one unit of work: committed if it returns, rolled back if it raises."""
     from praxis.backend.db.session import create_sessionmaker
+    from praxis.backend.services.unit_of_work import UnitOfWork
 
     async def run() -> T:
         engine = create_async_engine(url, poolclass=NullPool)
         try:
-            async with create_sessionmaker(engine)() as session, session.begin():
-                return await work(Repositories(session))
+            async with UnitOfWork(create_sessionmaker(engine)) as uow:
+                result = await work(uow.repos)
+                await uow.commit()
+                return result
         finally:
             await engine.dispose()
 
@@ -79,17 +71,14 @@ def serve(
     ),
 ) -> None:
     """Serve the HTTP API. Without PRAXIS_DATABASE_URL: on the embedded PostgreSQL, migrated automatically."""
-    import uvicorn
-
-    from praxis.backend.api.app import create_app
+    from praxis.backend.api.server import http_server
 
     settings = get_settings()
     target = _prepared_database(migrate)
+    host, port = host or settings.host, port or settings.port
     where = "the embedded PostgreSQL" if target.embedded else "the configured database"
-    console.print(f"Praxis on {where}; docs at http://{host or settings.host}:{port or settings.port}/docs")
-    uvicorn.run(
-        create_app(settings, database_url=target.url), host=host or settings.host, port=port or settings.port
-    )
+    console.print(f"Praxis on {where}; docs at http://{host}:{port}/docs")
+    http_server(settings, database_url=target.url, host=host, port=port).run()
 
 
 @app.command()

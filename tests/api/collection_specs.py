@@ -330,7 +330,7 @@ MACHINES = CollectionSpec(
     keep={"name": "STAR-1", "description": "left bench"},
     change={"status": "offline", "connection_info": {"port": 2}},
     stale_change=fixed({"status": "in_use"}),
-    held_by={"deck": "decks"},
+    held_by={"deck": "deck.machine_id"},
     invalid_creates=(
         Refusal("fqn-wrong-type", {"fqn": ["not", "a", "string"]}, "fqn"),
         Refusal("unknown-status", {"status": "on_fire"}, "status"),
@@ -412,7 +412,7 @@ DECK_TYPES = CollectionSpec(
     keep={"name": "deck", "description": "keep"},
     change={"size_z_mm": 950},
     stale_change=fixed({"name": "renamed", "positions": [{"name": "x"}]}),
-    held_by={"deck": "decks"},
+    held_by={"deck": "deck.deck_definition_id"},
     invalid_creates=(
         Refusal("negative-size", {"size_y_mm": -5}, "size_y_mm"),
         Refusal("position-without-name", {"positions": [{"x_mm": 1}]}, "positions.0.name"),
@@ -487,7 +487,7 @@ PROTOCOL_DEFINITIONS = CollectionSpec(
     },
     keep={"version": "1.0.0"},
     change={"description": "Now with a better description."},
-    held_by={"protocol_run": "runs"},
+    held_by={"protocol_run": "protocol_run.protocol_definition_id"},
     invalid_creates=(
         Refusal("version-over-64", {"version": "9" * 65}, "version"),
         Refusal("version-wrong-type", {"version": 2}, "version"),

@@ -5,17 +5,6 @@ import httpx
 from tests.builders import Builders
 
 
-async def test_create_workcell(client: httpx.AsyncClient, repos: Builders) -> None:
-    response = await client.post("/api/v1/workcells/", json={"name": "bay-1", "description": "main bay"})
-
-    assert response.status_code == 201
-    body = response.json()
-    assert body["name"] == "bay-1"
-    assert body["status"] == "available"
-    stored = await repos.workcell.get(body["accession_id"])
-    assert (stored.name, stored.description) == ("bay-1", "main bay")
-
-
 async def test_create_deck_type_definition(client: httpx.AsyncClient, repos: Builders) -> None:
     payload = {
         "name": "Hamilton STARlet deck",

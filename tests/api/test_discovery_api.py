@@ -2,7 +2,7 @@
 
 Discovery imports, and so runs, the files it scans, so the server only scans directories under its
 configured ``protocol_roots``. These tests build the app with ``tmp_path`` as its one root, on the
-test's session (``per_request_savepoint``, as the ``client`` fixture does), and write the protocol
+test's session (``app_client``, as the ``client`` fixture does), and write the protocol
 files they scan.
 """
 

@@ -68,3 +68,14 @@ async def test_list_filters_by_status(client: httpx.AsyncClient, repos: Builders
 
     assert names(response) == ["down"]
     assert total(response) == 1
+
+
+async def test_create_workcell(client: httpx.AsyncClient, repos: Builders) -> None:
+    response = await client.post("/api/v1/workcells/", json={"name": "bay-1", "description": "main bay"})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["name"] == "bay-1"
+    assert body["status"] == "available"
+    stored = await repos.workcell.get(body["accession_id"])
+    assert (stored.name, stored.description) == ("bay-1", "main bay")

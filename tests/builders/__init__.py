@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, get_type_hints
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.repositories import Repositories
-from tests.builders.base import Builder, Parent, unique_name
+from tests.builders.base import Builder, Parent, UnknownFieldError, unique_name
 from tests.builders.data_output import DataOutputBuilder
 from tests.builders.deck import DeckBuilder
 from tests.builders.deck_definition import DeckDefinitionBuilder
+from tests.builders.function_call_log import FunctionCallLogBuilder
 from tests.builders.machine import MachineBuilder
 from tests.builders.protocol_definition import ProtocolDefinitionBuilder
 from tests.builders.protocol_run import ProtocolRunBuilder
@@ -17,8 +20,12 @@ from tests.builders.resource_definition import ResourceDefinitionBuilder
 from tests.builders.workcell import WorkcellBuilder
 
 
-class Builders(Repositories):
-    """The ``Repositories`` facade with a builder in place of each repository."""
+class Builders:
+    """A builder per aggregate over one session, named as ``Repositories`` names the repositories.
+
+    Not a ``Repositories``: a service takes the real repositories (``builders.repositories``, or the
+    ``repositories`` fixture), so handing it builders is a type error mypy reports, and a runtime one.
+    """
 
     workcell: WorkcellBuilder
     machine: MachineBuilder
@@ -28,22 +35,25 @@ class Builders(Repositories):
     deck: DeckBuilder
     protocol_definition: ProtocolDefinitionBuilder
     protocol_run: ProtocolRunBuilder
+    function_call_log: FunctionCallLogBuilder
     data_output: DataOutputBuilder
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, repositories: Repositories | None = None) -> None:
         self.session = session
-        self.workcell = WorkcellBuilder(session, self)
-        self.machine = MachineBuilder(session, self)
-        self.resource_definition = ResourceDefinitionBuilder(session, self)
-        self.resource = ResourceBuilder(session, self)
-        self.deck_definition = DeckDefinitionBuilder(session, self)
-        self.deck = DeckBuilder(session, self)
-        self.protocol_definition = ProtocolDefinitionBuilder(session, self)
-        self.protocol_run = ProtocolRunBuilder(session, self)
-        self.data_output = DataOutputBuilder(session, self)
+        self.repositories = repositories or Repositories(session)
+        for name, builder in BUILDERS.items():
+            setattr(self, name, builder(self))
+
+    async def refresh(self, *objects: object) -> None:
+        """Reload ``objects`` from the database: the way back after ``expire_all()`` or a commit
+        elsewhere, instead of an attribute read that would need a lazy load (``MissingGreenlet``)."""
+        for obj in objects:
+            await self.session.refresh(obj)
 
 
-#: every aggregate's name, as ``repos`` and ``Repositories`` spell it: for tests parametrised over all
-AGGREGATES: tuple[str, ...] = tuple(Builders.__annotations__)
+#: each aggregate's builder class, by the name ``repos`` and ``Repositories`` give it
+BUILDERS: dict[str, type[Builder[Any]]] = get_type_hints(Builders)
+#: every aggregate's name: for tests parametrised over all of them
+AGGREGATES: tuple[str, ...] = tuple(BUILDERS)
 
-__all__ = ["AGGREGATES", "Builder", "Builders", "Parent", "unique_name"]
+__all__ = ["AGGREGATES", "BUILDERS", "Builder", "Builders", "Parent", "UnknownFieldError", "unique_name"]

@@ -1,8 +1,10 @@
-"""The builder base: repository reads and writes, plus defaults and parent graphs for tests.
+"""The builder base: valid rows and their parents for tests, written through the real repositories.
 
-A builder *is* its aggregate's repository (it subclasses it), so ``repos.deck.get(id)`` and every other
-read run the same code the services run; the builder only adds ``create``/``create_batch``/``build``
-with valid defaults and the parents each row needs.
+A builder *uses* its aggregate's repository; it is not one. ``create``, ``create_batch`` and ``build``
+are the builder's own; every other attribute (``get``, ``count``, ``list_for_machine``, ...) is the
+repository's, reached through it, so a test's reads run exactly the code the services run. A service
+under test gets the ``Repositories`` themselves (the ``repositories`` fixture), never builders: its
+rules are then the rules production has.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import itertools
 import os
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import attributes
 
 from praxis.backend.db.base import Entity, new_id
 from praxis.backend.repositories.base import ModelT, Repository
@@ -31,6 +34,10 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}-{_WORKER}-{next(_counters[prefix])}"
 
 
+class UnknownFieldError(TypeError):
+    """A builder was given a field its row does not have, or one the data layer sets by itself."""
+
+
 @dataclass(frozen=True)
 class Parent:
     """A parent a row refers to: the builder that makes one, the key column, the relationship.
@@ -45,12 +52,22 @@ class Parent:
     create: bool = True
 
 
-class Builder(Repository[ModelT], Generic[ModelT]):
+class Builder(Generic[ModelT]):
+    """Defaults and parents for one aggregate; subclasses set ``repository``, ``parents``, ``defaults``."""
+
+    #: the attribute of ``Repositories`` whose repository stores these rows
+    repository_name: ClassVar[str]
     parents: ClassVar[dict[str, Parent]] = {}
 
-    def __init__(self, session: AsyncSession, builders: Builders) -> None:
-        super().__init__(session)
+    def __init__(self, builders: Builders) -> None:
         self.builders = builders
+        self.repository: Repository[ModelT] = getattr(builders.repositories, self.repository_name)
+
+    def __getattr__(self, name: str) -> Any:
+        # Reads (and the repository's own writes, such as ``create_many``) are the repository's.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.repository, name)
 
     # -- what subclasses fill in -----------------------------------------------------------------
     def defaults(self) -> dict[str, Any]:
@@ -65,14 +82,16 @@ class Builder(Repository[ModelT], Generic[ModelT]):
 
     # -- the public surface ----------------------------------------------------------------------
     def build(self, **overrides: Any) -> ModelT:
-        """An unsaved row with its unsaved parents attached; nothing is written."""
+        """An unsaved row with its parents attached (new ones unsaved too); nothing is written."""
         obj, _ = self._graph(overrides)
+        self._attach(obj, self._given_objects(overrides))
         return obj
 
     async def create(self, **overrides: Any) -> ModelT:
         """Persist one row and every parent it needs, all in one flush (one SAVEPOINT)."""
         obj, graph = self._graph(overrides)
-        await self.save(*graph)
+        await self.repository.save(*graph)
+        self._attach(obj, self._given_objects(overrides))
         return obj
 
     async def create_batch(self, n: int, **overrides: Any) -> list[ModelT]:
@@ -80,13 +99,43 @@ class Builder(Repository[ModelT], Generic[ModelT]):
         own, given, nested = self._split(overrides)
         parents = self._parents(own, given, nested)
         if parents.graph:
-            await self.save(*parents.graph)
+            await self.repository.save(*parents.graph)
         rows = [self.consistent({**self.defaults(), **parents.keys, **own}, parents.known) for _ in range(n)]
-        return await self.create_many(rows)
+        created = await self.repository.create_many(rows)
+        for obj in created:
+            self._attach(obj, parents.known)
+        return created
 
     # -- internals --------------------------------------------------------------------------------
     def _builder(self, parent: Parent) -> Builder[Any]:
-        return getattr(self.builders, parent.builder)
+        return getattr(self.builders, parent.builder)  # type: ignore[no-any-return]
+
+    def fields(self) -> list[str]:
+        """What an override may name: the row's columns, its parents, and ``parent__field``."""
+        model = self.repository.model
+        relationships = set(model.__mapper__.relationships.keys())
+        return sorted(set(self.repository.columns()) - self._managed() | relationships | set(self.parents))
+
+    def _managed(self) -> set[str]:
+        version = self.repository.model.__mapper__.version_id_col
+        return {str(version.key)} if version is not None else set()
+
+    def _refuse_unknown(self, names: Iterable[str]) -> None:
+        allowed = set(self.fields())
+        unknown = sorted(name for name in names if name not in allowed)
+        if not unknown:
+            return
+        entity = self.repository.entity
+        managed = [name for name in unknown if name in self._managed()]
+        if managed:
+            raise UnknownFieldError(
+                f"{entity}.{managed[0]} is set by the data layer (it counts the row's updates) and cannot "
+                "be given to a builder"
+            )
+        raise UnknownFieldError(
+            f"{entity} has no field {unknown[0]!r}; the fields are: {', '.join(self.fields())} "
+            f"(and parent__field for a parent: {', '.join(self.parents) or 'none'})"
+        )
 
     def _split(
         self, overrides: dict[str, Any]
@@ -103,10 +152,17 @@ class Builder(Repository[ModelT], Generic[ModelT]):
                 given[key] = value
             else:
                 own[key] = value
+        self._refuse_unknown(own)
+        for name, fields in nested.items():
+            child = self._builder(self.parents[name])
+            child._refuse_unknown(key.partition("__")[0] for key in fields)
         return own, given, nested
 
     def _parents(
-        self, own: dict[str, Any], given: dict[str, Any], nested: defaultdict[str, dict[str, Any]]
+        self,
+        own: dict[str, Any],
+        given: dict[str, Any],
+        nested: defaultdict[str, dict[str, Any]],
     ) -> ParentGraph:
         """Resolve every parent: a key column given outright, a parent passed as object or id, or a
         new one built (with ``parent__field`` overrides) unless the parent is optional."""
@@ -132,8 +188,25 @@ class Builder(Repository[ModelT], Generic[ModelT]):
         values = self.consistent(
             {"accession_id": new_id(), **self.defaults(), **parents.keys, **own}, parents.known
         )
-        obj = self.new(**values, **parents.links)
+        obj = self.repository.new(**values, **parents.links)
         return obj, [*parents.graph, obj]
+
+    def _given_objects(self, overrides: dict[str, Any]) -> dict[str, Entity]:
+        return {
+            name: value
+            for name, value in overrides.items()
+            if name in self.parents and isinstance(value, Entity)
+        }
+
+    def _attach(self, obj: Entity, parents: dict[str, Entity]) -> None:
+        """Make ``obj.<parent>`` readable for parents the test already holds, without a query.
+
+        Set as loaded state, not as a change: no backref appends the row to the parent's children
+        (which would cascade a built row into the parent's session), and a parent from another
+        session stays where it is."""
+        for name, parent_obj in parents.items():
+            relationship = self.parents[name].relationship
+            attributes.set_committed_value(obj, relationship, parent_obj)
 
 
 @dataclass

@@ -5,17 +5,21 @@ from typing import Any
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import DataType, FunctionDataOutputOrm
-from praxis.backend.repositories.data_output import DataOutputRepository
 from tests.builders.base import Builder, Parent
 
 _WELLS = [f"{row}{column}" for row in "ABCDEFGH" for column in range(1, 13)]
 
 
-class DataOutputBuilder(Builder[FunctionDataOutputOrm], DataOutputRepository):
+class DataOutputBuilder(Builder[FunctionDataOutputOrm]):
     """An absorbance reading by default; ``data_type=DataType.JSON`` or ``TEXT`` gets a matching value."""
+
+    repository_name = "data_output"
 
     parents = {
         "protocol_run": Parent("protocol_run", fk="protocol_run_id", relationship="protocol_run"),
+        "function_call": Parent(
+            "function_call_log", fk="function_call_id", relationship="function_call", create=False
+        ),
         "resource": Parent("resource", fk="resource_id", relationship="resource", create=False),
         "machine": Parent("machine", fk="machine_id", relationship="machine", create=False),
         "deck": Parent("deck", fk="deck_id", relationship="deck", create=False),

@@ -4,12 +4,13 @@ from typing import Any
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import DeckOrm
-from praxis.backend.repositories.deck import DeckRepository
 from tests.builders.base import Builder, Parent, unique_name
 
 
-class DeckBuilder(Builder[DeckOrm], DeckRepository):
+class DeckBuilder(Builder[DeckOrm]):
     """A deck of a new deck type in a new machine; its workcell is the machine's unless given."""
+
+    repository_name = "deck"
 
     parents = {
         "machine": Parent("machine", fk="parent_machine_id", relationship="parent_machine"),

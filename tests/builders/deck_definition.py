@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from praxis.backend.models.orm import DeckDefinitionOrm
-from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
 from tests.builders.base import Builder, unique_name
 
 
-class DeckDefinitionBuilder(Builder[DeckDefinitionOrm], DeckDefinitionRepository):
+class DeckDefinitionBuilder(Builder[DeckDefinitionOrm]):
     """Deck types come with two positions unless ``positions=[...]`` (dicts or objects) says otherwise."""
+
+    repository_name = "deck_definition"
 
     def defaults(self) -> dict[str, Any]:
         return {
@@ -22,7 +23,3 @@ class DeckDefinitionBuilder(Builder[DeckDefinitionOrm], DeckDefinitionRepository
                 {"name": "rail-2", "x_mm": 122.5, "y_mm": 63.0, "z_mm": 100.0},
             ],
         }
-
-    def new(self, **values: Any) -> DeckDefinitionOrm:
-        values["positions"] = self.positions_from(values.get("positions", []))
-        return super().new(**values)

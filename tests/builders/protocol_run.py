@@ -5,17 +5,18 @@ from typing import Any
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import ProtocolRunOrm, RunStatus
-from praxis.backend.repositories.protocol_run import ProtocolRunRepository
 from tests.builders.base import Builder, Parent, unique_name
 
 _STARTED = {RunStatus.RUNNING, RunStatus.COMPLETED, RunStatus.FAILED}
 _FINISHED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 
 
-class ProtocolRunBuilder(Builder[ProtocolRunOrm], ProtocolRunRepository):
+class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
     """Runs are PENDING by default; pass ``status=`` and the fields that state implies are filled in:
     RUNNING gets ``started_at``; COMPLETED and FAILED get ``started_at`` and ``completed_at`` (FAILED
     also an ``error_message``); CANCELLED gets ``completed_at``."""
+
+    repository_name = "protocol_run"
 
     parents = {
         "protocol_definition": Parent(

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from praxis.backend.models.orm import ResourceOrm
-from praxis.backend.repositories.resource import ResourceRepository
 from tests.builders.base import Builder, Parent, unique_name
 
 
-class ResourceBuilder(Builder[ResourceOrm], ResourceRepository):
+class ResourceBuilder(Builder[ResourceOrm]):
+    repository_name = "resource"
     parents = {
         "resource_definition": Parent(
             "resource_definition", fk="resource_definition_id", relationship="resource_definition"

@@ -20,11 +20,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 
-def praxis(url: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRAXIS_DATABASE_URL": url, "COLUMNS": "200"}
+def praxis(
+    url: str, *args: str, timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``praxis ARGS`` on the database ``url``; ``env`` adds variables, ``cwd`` runs it elsewhere."""
     return subprocess.run(
         [sys.executable, "-m", "praxis.backend.cli", *args],
-        env=env,
+        env={**os.environ, "PRAXIS_DATABASE_URL": url, "COLUMNS": "200", **(env or {})},
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,34 +1,47 @@
 """The transaction-per-test session (SQLAlchemy's "Joining a Session into an External Transaction").
 
-The test's connection opens a transaction that is always rolled back. The session joins it with
-``join_transaction_mode="create_savepoint"``: the session's own ``commit()`` and ``rollback()`` only
-release or roll back a SAVEPOINT, so application code that commits behaves as in production while
-nothing it writes outlives the test or is ever visible to another connection.
+The test's connection opens a transaction that is always rolled back. Every session on it, the test's
+own and one per request of the in-process app, joins that transaction with
+``join_transaction_mode="create_savepoint"``: a ``commit()`` releases a SAVEPOINT and a
+``rollback()`` rolls one back, so the application's own unit of work runs unchanged while nothing it
+writes outlives the test or is ever visible to another connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState
 
 from praxis.backend.api.app import create_app
-from praxis.backend.api.dependencies import get_session
+from praxis.backend.db.session import create_sessionmaker
 from praxis.backend.settings import Settings
+
+
+def joined_sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Production's session factory, bound to the test's connection instead of the engine."""
+    return create_sessionmaker(connection, join_transaction_mode="create_savepoint")
+
+
+def _read_fresh(state: ORMExecuteState) -> None:
+    # The app's requests write through sessions of their own; a row the test loaded before a request
+    # would otherwise come back from the test session's identity map as it was then.
+    if state.is_select and not state.is_column_load:
+        state.update_execution_options(populate_existing=True)
 
 
 @asynccontextmanager
 async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        session = AsyncSession(
-            bind=connection,
-            join_transaction_mode="create_savepoint",
-            expire_on_commit=False,
-            autoflush=False,
-        )
+        session = joined_sessionmaker(connection)()
+        event.listen(session.sync_session, "do_orm_execute", _read_fresh)
         # Open the session's SAVEPOINT now rather than at its first statement, so that statement
         # counts inside a test show only what the code under test sends.
         await session.connection()
@@ -44,34 +57,24 @@ async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             await session.close()
 
 
-def per_request_savepoint(session: AsyncSession) -> Callable[[], AsyncIterator[AsyncSession]]:
-    """A stand-in for the app's ``get_session`` that serves every request from the test's session.
+def bind_app(app: FastAPI, session: AsyncSession) -> FastAPI:
+    """Serve ``app``'s requests inside the test's transaction, through the app's own unit of work.
 
-    Each request gets a SAVEPOINT of its own, committed if the request succeeds and rolled back if it
-    fails: the unit-of-work semantics of production, without undoing the test's own set-up.
+    Each request gets a session of its own on the test's connection (as production gets one from the
+    pool), committed through a SAVEPOINT when the route returns and rolled back when it raises.
     """
-
-    async def request_session() -> AsyncIterator[AsyncSession]:
-        savepoint = await session.begin_nested()
-        try:
-            yield session
-        except BaseException:
-            if savepoint.is_active:
-                await savepoint.rollback()
-            raise
-        if savepoint.is_active:
-            await savepoint.commit()
-
-    return request_session
+    connection: Any = session.bind
+    assert isinstance(connection, AsyncConnection), "bind_app takes the test's db_session"
+    app.state.sessionmaker = joined_sessionmaker(connection)
+    return app
 
 
 @asynccontextmanager
 async def app_client(
-    session: AsyncSession, settings: Settings | None = None
+    session: AsyncSession, settings: Settings | None = None, *, app: FastAPI | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process HTTP client on ``create_app(settings)`` whose requests run on ``session``."""
-    app = create_app(settings)
-    app.dependency_overrides[get_session] = per_request_savepoint(session)
+    """An in-process HTTP client on ``app`` (default ``create_app(settings)``) bound to ``session``."""
+    app = bind_app(app or create_app(settings), session)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
     ) as http:

@@ -14,13 +14,14 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from praxis.backend.db.session import create_engine, create_sessionmaker
 from praxis.backend.errors import ConflictError
 from praxis.backend.models.orm import RunStatus
 from praxis.backend.repositories import Repositories
 from praxis.backend.services.protocol import ProtocolRunService
+from praxis.backend.services.unit_of_work import UnitOfWork
 from praxis.backend.services.workcell import WorkcellService
 from tests.builders import Builders
 
@@ -36,12 +37,15 @@ async def engine(committed_database: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def unit_of_work(engine: AsyncEngine) -> Callable[[Callable[[Builders], Awaitable[T]]], Awaitable[T]]:
-    """Run a function in a transaction of its own, on a connection of its own, committed at the end."""
-    sessions: async_sessionmaker[Any] = create_sessionmaker(engine)
+    """Run a function in a unit of work of its own (production's), on a connection of its own,
+    committed at the end; it gets builders, whose ``repositories`` a service takes."""
+    sessions = create_sessionmaker(engine)
 
     async def run(work: Callable[[Builders], Awaitable[T]]) -> T:
-        async with sessions() as session, session.begin():
-            return await work(Builders(session))
+        async with UnitOfWork(sessions) as uow:
+            result = await work(Builders(uow.session, uow.repos))
+            await uow.commit()
+            return result
 
     return run
 
@@ -67,7 +71,7 @@ async def test_two_simultaneous_starts_on_a_one_run_workcell_let_exactly_one_thr
     run_ids = await unit_of_work(arrange)
 
     def start(run_id: uuid.UUID) -> Awaitable[Any]:
-        return unit_of_work(lambda repos: ProtocolRunService(repos).transition(run_id, "start"))
+        return unit_of_work(lambda built: ProtocolRunService(built.repositories).transition(run_id, "start"))
 
     results = await asyncio.gather(*(outcome(start(run_id)) for run_id in run_ids))
 
@@ -83,7 +87,12 @@ async def test_a_workcell_that_allows_concurrent_runs_starts_both(unit_of_work: 
 
     run_ids = await unit_of_work(arrange)
     results = await asyncio.gather(
-        *(outcome(unit_of_work(lambda r, i=i: ProtocolRunService(r).transition(i, "start"))) for i in run_ids)
+        *(
+            outcome(
+                unit_of_work(lambda built, i=i: ProtocolRunService(built.repositories).transition(i, "start"))
+            )
+            for i in run_ids
+        )
     )
     assert results == ["ok", "ok"]
 
@@ -162,7 +171,9 @@ async def test_simultaneous_call_logs_on_one_run_get_consecutive_sequences(unit_
 
     def log(n: int) -> Awaitable[Any]:
         return unit_of_work(
-            lambda repos: ProtocolRunService(repos).log_call(run_id, {"function_name": f"step-{n}"})
+            lambda built: ProtocolRunService(built.repositories).log_call(
+                run_id, {"function_name": f"step-{n}"}
+            )
         )
 
     results = await asyncio.gather(*(outcome(log(n)) for n in range(6)))

@@ -9,8 +9,7 @@ import pytest
 from fastapi import APIRouter
 
 from praxis.backend.api.app import create_app
-from praxis.backend.api.dependencies import SessionDep
-from praxis.backend.repositories import Repositories
+from praxis.backend.api.dependencies import UnitOfWorkDep
 
 
 @pytest.fixture
@@ -20,8 +19,8 @@ async def api_with_a_two_step_route(committed_database: str) -> AsyncIterator[ht
     extra = APIRouter()
 
     @extra.post("/two-writes/{name}")
-    async def two_writes(name: str, session: SessionDep) -> None:
-        repos = Repositories(session)
+    async def two_writes(name: str, uow: UnitOfWorkDep) -> None:
+        repos = uow.repos
         await repos.workcell.create(name=f"{name}-first")  # written and flushed
         await repos.workcell.create(name="taken")  # refused if "taken" exists: 409
 

@@ -14,109 +14,104 @@ from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 
 
-@pytest.fixture
-def plain(db_session: AsyncSession) -> Repositories:
-    return Repositories(db_session)
-
-
-async def test_duplicate_name_is_a_conflict_and_the_session_stays_usable(plain: Repositories) -> None:
-    kept = await plain.workcell.create(name="bay-1")
+async def test_duplicate_name_is_a_conflict_and_the_session_stays_usable(repositories: Repositories) -> None:
+    kept = await repositories.workcell.create(name="bay-1")
 
     with pytest.raises(ConflictError) as raised:
-        await plain.workcell.create(name="bay-1")
+        await repositories.workcell.create(name="bay-1")
 
     assert (raised.value.entity, raised.value.field) == ("workcell", "name")
     assert "bay-1" in raised.value.message
-    assert await plain.workcell.create(name="bay-2")
-    assert {w.name for w in await plain.workcell.list()} == {"bay-1", "bay-2"}
-    assert (await plain.workcell.get(kept.accession_id)).name == "bay-1"
+    assert await repositories.workcell.create(name="bay-2")
+    assert {w.name for w in await repositories.workcell.list()} == {"bay-1", "bay-2"}
+    assert (await repositories.workcell.get(kept.accession_id)).name == "bay-1"
 
 
 async def test_duplicate_fqn_and_version_is_a_conflict_on_both_fields(
-    repos: Builders, plain: Repositories
+    repos: Builders, repositories: Repositories
 ) -> None:
     first = await repos.protocol_definition.create()
     with pytest.raises(ConflictError) as raised:
-        await plain.protocol_definition.create(name="again", fqn=first.fqn, version=first.version)
+        await repositories.protocol_definition.create(name="again", fqn=first.fqn, version=first.version)
     assert raised.value.field == "fqn, version"
 
 
 async def test_duplicate_in_create_many_is_a_conflict_and_nothing_is_inserted(
-    repos: Builders, plain: Repositories
+    repos: Builders, repositories: Repositories
 ) -> None:
     await repos.workcell.create(name="taken")
     with pytest.raises(ConflictError):
-        await plain.workcell.create_many([{"name": "free"}, {"name": "taken"}])
-    assert await plain.workcell.count() == 1
+        await repositories.workcell.create_many([{"name": "free"}, {"name": "taken"}])
+    assert await repositories.workcell.count() == 1
 
 
 async def test_reference_to_a_missing_parent_is_a_reference_error(
-    repos: Builders, plain: Repositories
+    repos: Builders, repositories: Repositories
 ) -> None:
     machine = await repos.machine.create()
     with pytest.raises(InvalidReferenceError) as raised:
-        await plain.deck.create(
+        await repositories.deck.create(
             name="deck", parent_machine_id=machine.accession_id, deck_definition_id=uuid.uuid4()
         )
     assert (raised.value.entity, raised.value.field) == ("deck", "deck_definition_id")
     assert "deck_definition" in raised.value.message
-    assert await plain.deck.count() == 0
-    assert await plain.machine.exists(accession_id=machine.accession_id)
+    assert await repositories.deck.count() == 0
+    assert await repositories.machine.exists(accession_id=machine.accession_id)
 
 
 async def test_deleting_a_referenced_row_is_a_conflict_and_keeps_it(
-    repos: Builders, plain: Repositories
+    repos: Builders, repositories: Repositories
 ) -> None:
     deck = await repos.deck.create()
 
     with pytest.raises(ConflictError) as raised:
-        await plain.machine.delete(deck.parent_machine_id)
+        await repositories.machine.delete(deck.parent_machine_id)
 
     assert raised.value.entity == "machine"
-    assert raised.value.field == "deck.parent_machine_id"
-    assert await plain.machine.exists(accession_id=deck.parent_machine_id)
-    assert await plain.deck.exists(accession_id=deck.accession_id)
+    assert raised.value.field == "deck.machine_id"  # the API's name for the column, as clients see it
+    assert await repositories.machine.exists(accession_id=deck.parent_machine_id)
+    assert await repositories.deck.exists(accession_id=deck.accession_id)
 
 
-async def test_missing_required_value_is_a_validation_error(plain: Repositories) -> None:
+async def test_missing_required_value_is_a_validation_error(repositories: Repositories) -> None:
     with pytest.raises(InvalidValueError) as raised:
-        await plain.workcell.create(name=None)
+        await repositories.workcell.create(name=None)
     assert (raised.value.entity, raised.value.field) == ("workcell", "name")
-    assert await plain.workcell.create(name="fine")
+    assert await repositories.workcell.create(name="fine")
 
 
-async def test_check_constraint_is_a_validation_error(repos: Builders, plain: Repositories) -> None:
+async def test_check_constraint_is_a_validation_error(repos: Builders, repositories: Repositories) -> None:
     run = await repos.protocol_run.create()
     with pytest.raises(InvalidValueError) as raised:
-        await plain.data_output.create(
+        await repositories.data_output.create(
             name="od", protocol_run_id=run.accession_id, data_type=DataType.NUMERIC, numeric_value=None
         )
     assert raised.value.entity == "function_data_output"
     assert raised.value.field == "value_matches_data_type"
-    assert await plain.data_output.count() == 0
+    assert await repositories.data_output.count() == 0
 
 
-async def test_too_long_value_is_a_validation_error(plain: Repositories) -> None:
+async def test_too_long_value_is_a_validation_error(repositories: Repositories) -> None:
     with pytest.raises(InvalidValueError) as raised:
-        await plain.workcell.create(name="x" * 300)
+        await repositories.workcell.create(name="x" * 300)
     assert raised.value.entity == "workcell"
-    assert await plain.workcell.count() == 0
+    assert await repositories.workcell.count() == 0
 
 
 async def test_stale_expected_version_is_a_conflict_and_changes_nothing(
-    repos: Builders, plain: Repositories
+    repos: Builders, repositories: Repositories
 ) -> None:
     workcell = await repos.workcell.create(name="before")
     with pytest.raises(ConflictError) as raised:
-        await plain.workcell.update(
+        await repositories.workcell.update(
             workcell.accession_id, expected_version=workcell.version + 1, name="after"
         )
     assert raised.value.field == "version"
-    assert (await plain.workcell.get(workcell.accession_id)).name == "before"
+    assert (await repositories.workcell.get(workcell.accession_id)).name == "before"
 
 
 async def test_row_changed_underneath_is_a_conflict(
-    repos: Builders, plain: Repositories, db_session: AsyncSession
+    repos: Builders, repositories: Repositories, db_session: AsyncSession
 ) -> None:
     workcell = await repos.workcell.create(name="mine")
     # another writer bumps the version after we loaded the row
@@ -127,19 +122,19 @@ async def test_row_changed_underneath_is_a_conflict(
         .execution_options(synchronize_session=False)
     )
     with pytest.raises(ConflictError) as raised:
-        await plain.workcell.update(workcell, name="theirs")
+        await repositories.workcell.update(workcell, name="theirs")
     assert raised.value.field == "version"
 
 
 async def test_an_object_whose_update_was_refused_stays_readable(
-    repos: Builders, plain: Repositories
+    repos: Builders, repositories: Repositories
 ) -> None:
     await repos.workcell.create(name="taken")
     mine = await repos.workcell.create(name="mine")
 
     with pytest.raises(ConflictError):
-        await plain.workcell.update(mine, name="taken")
+        await repositories.workcell.update(mine, name="taken")
 
     # reloaded from the database: the refused change is gone and nothing needs a lazy load
     assert (mine.name, mine.version) == ("mine", 1)
-    assert (await plain.workcell.update(mine, name="free")).name == "free"
+    assert (await repositories.workcell.update(mine, name="free")).name == "free"

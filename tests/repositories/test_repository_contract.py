@@ -1,6 +1,6 @@
 """The method surface every repository shares, checked for every aggregate on the real database.
 
-The method under test is always called on the plain repository (``Repositories``, what services
+The method under test is always called on the real repository (the ``repositories`` fixture, what services
 use); the builders only prepare data.
 """
 
@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.db.base import Versioned
 from praxis.backend.errors import InvalidValueError, NotFoundError
@@ -18,12 +17,10 @@ from praxis.backend.repositories import Repositories
 from tests.builders import AGGREGATES, Builders
 
 # a plain text field of each aggregate, for update and filters
-TEXT_FIELD = {name: "name" for name in AGGREGATES} | {"data_output": "unit"}
-
-
-@pytest.fixture
-def plain(db_session: AsyncSession) -> Repositories:
-    return Repositories(db_session)
+TEXT_FIELD = {name: "name" for name in AGGREGATES} | {
+    "data_output": "unit",
+    "function_call_log": "function_name",
+}
 
 
 @pytest.fixture(params=AGGREGATES)
@@ -32,10 +29,10 @@ def aggregate(request: pytest.FixtureRequest) -> str:
 
 
 async def test_create_then_get_returns_the_stored_row(
-    aggregate: str, repos: Builders, plain: Repositories
+    aggregate: str, repos: Builders, repositories: Repositories
 ) -> None:
     created = await getattr(repos, aggregate).create()
-    repository = getattr(plain, aggregate)
+    repository = getattr(repositories, aggregate)
 
     fetched = await repository.get(created.accession_id)
 
@@ -45,9 +42,9 @@ async def test_create_then_get_returns_the_stored_row(
 
 
 async def test_get_of_a_missing_id_raises_not_found_naming_the_entity(
-    aggregate: str, plain: Repositories
+    aggregate: str, repositories: Repositories
 ) -> None:
-    repository = getattr(plain, aggregate)
+    repository = getattr(repositories, aggregate)
     missing = uuid.uuid4()
 
     assert await repository.get_or_none(missing) is None
@@ -58,10 +55,10 @@ async def test_get_of_a_missing_id_raises_not_found_naming_the_entity(
 
 
 async def test_get_by_count_and_exists_use_the_filters(
-    aggregate: str, repos: Builders, plain: Repositories
+    aggregate: str, repos: Builders, repositories: Repositories
 ) -> None:
     rows = await getattr(repos, aggregate).create_batch(3)
-    repository = getattr(plain, aggregate)
+    repository = getattr(repositories, aggregate)
     field = TEXT_FIELD[aggregate]
     target = rows[1]
 
@@ -74,9 +71,9 @@ async def test_get_by_count_and_exists_use_the_filters(
     assert await repository.get_by(accession_id=uuid.uuid4()) is None
 
 
-async def test_list_orders_and_pages(aggregate: str, repos: Builders, plain: Repositories) -> None:
+async def test_list_orders_and_pages(aggregate: str, repos: Builders, repositories: Repositories) -> None:
     rows = await getattr(repos, aggregate).create_batch(5)
-    repository = getattr(plain, aggregate)
+    repository = getattr(repositories, aggregate)
     ids = sorted(row.accession_id for row in rows)  # UUIDv7: creation order
 
     assert [r.accession_id for r in await repository.list(order_by="accession_id")] == ids
@@ -88,7 +85,7 @@ async def test_list_orders_and_pages(aggregate: str, repos: Builders, plain: Rep
 
 
 async def test_create_many_inserts_every_row_in_one_statement(
-    aggregate: str, repos: Builders, plain: Repositories, count_queries: Any
+    aggregate: str, repos: Builders, repositories: Repositories, count_queries: Any
 ) -> None:
     template = await getattr(repos, aggregate).create()  # parents to share
     builder = getattr(repos, aggregate)
@@ -101,18 +98,18 @@ async def test_create_many_inserts_every_row_in_one_statement(
         rows.append(row)
 
     with count_queries() as queries:
-        created = await getattr(plain, aggregate).create_many(rows)
+        created = await getattr(repositories, aggregate).create_many(rows)
 
     assert queries.kinds() == ["SAVEPOINT", "INSERT", "RELEASE"]
     assert len({row.accession_id for row in created}) == 4
-    assert await getattr(plain, aggregate).count() == 5
+    assert await getattr(repositories, aggregate).count() == 5
 
 
 async def test_update_changes_the_field_and_the_timestamp(
-    aggregate: str, repos: Builders, plain: Repositories
+    aggregate: str, repos: Builders, repositories: Repositories
 ) -> None:
     created = await getattr(repos, aggregate).create()
-    repository = getattr(plain, aggregate)
+    repository = getattr(repositories, aggregate)
     field = TEXT_FIELD[aggregate]
     before_updated_at = created.updated_at
     before_version = getattr(created, "version", None)
@@ -127,10 +124,10 @@ async def test_update_changes_the_field_and_the_timestamp(
 
 
 async def test_delete_removes_the_row_and_a_second_delete_is_not_found(
-    aggregate: str, repos: Builders, plain: Repositories
+    aggregate: str, repos: Builders, repositories: Repositories
 ) -> None:
     created = await getattr(repos, aggregate).create()
-    repository = getattr(plain, aggregate)
+    repository = getattr(repositories, aggregate)
 
     await repository.delete(created.accession_id)
 
@@ -139,8 +136,10 @@ async def test_delete_removes_the_row_and_a_second_delete_is_not_found(
         await repository.delete(created.accession_id)
 
 
-async def test_unknown_field_names_are_refused_with_the_field(aggregate: str, plain: Repositories) -> None:
-    repository = getattr(plain, aggregate)
+async def test_unknown_field_names_are_refused_with_the_field(
+    aggregate: str, repositories: Repositories
+) -> None:
+    repository = getattr(repositories, aggregate)
     with pytest.raises(InvalidValueError) as on_create:
         await repository.create(colour="red")
     assert on_create.value.field == "colour"

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from praxis.backend.repositories import Repositories
 from praxis.backend.services.deck import DeckService
 from tests.builders import Builders
 
 
-async def test_create_deck_remaps_machine_id(repos: Builders) -> None:
+async def test_create_deck_remaps_machine_id(repos: Builders, repositories: Repositories) -> None:
     machine = await repos.machine.create()
     deck_type = await repos.deck_definition.create()
 
-    deck = await DeckService(repos).create(
+    deck = await DeckService(repositories).create(
         {"name": "remapped", "machine_id": machine.accession_id, "deck_definition_id": deck_type.accession_id}
     )
 

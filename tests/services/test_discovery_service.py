@@ -19,6 +19,7 @@ import pytest
 from praxis.backend.errors import InvalidValueError
 from praxis.backend.models.orm import ProtocolDefinitionOrm
 from praxis.backend.protocols import ProtocolMetadata, get_protocol_metadata, protocol
+from praxis.backend.repositories import Repositories
 from praxis.backend.services.discovery import DiscoveryService
 from tests.builders import Builders
 
@@ -101,8 +102,8 @@ def snapshot(definitions: list[ProtocolDefinitionOrm]) -> list[Stored]:
 
 
 @pytest.fixture
-def service(repos: Builders) -> DiscoveryService:
-    return DiscoveryService(repos)
+def service(repositories: Repositories) -> DiscoveryService:
+    return DiscoveryService(repositories)
 
 
 # -- the five named behaviours ------------------------------------------------------------------------
@@ -537,11 +538,13 @@ async def test_protocol_files_may_import_their_siblings_relatively(
     ]
 
 
-async def test_a_path_outside_the_allowed_roots_is_refused(repos: Builders, tmp_path: Path) -> None:
+async def test_a_path_outside_the_allowed_roots_is_refused(
+    repos: Builders, repositories: Repositories, tmp_path: Path
+) -> None:
     allowed = tmp_path / "allowed"
     write(allowed, "inside.py", "def inside() -> None: ...\n")
     write(tmp_path / "elsewhere", "outside.py", "def outside() -> None: ...\n")
-    service = DiscoveryService(repos, allowed_roots=[allowed])
+    service = DiscoveryService(repositories, allowed_roots=[allowed])
 
     with pytest.raises(InvalidValueError) as raised:
         await service.discover_and_upsert_protocols(tmp_path / "elsewhere")

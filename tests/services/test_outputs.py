@@ -6,15 +6,16 @@ import pytest
 
 from praxis.backend.errors import NotFoundError
 from praxis.backend.models.orm import DataType, RunStatus
+from praxis.backend.repositories import Repositories
 from praxis.backend.services.outputs import OutputService
 from tests.builders import Builders
 
 
-async def test_create_output_success(repos: Builders) -> None:
+async def test_create_output_success(repos: Builders, repositories: Repositories) -> None:
     run = await repos.protocol_run.create(status=RunStatus.RUNNING)
     deck = await repos.deck.create()
 
-    output = await OutputService(repos).create(
+    output = await OutputService(repositories).create(
         {
             "protocol_run_id": run.accession_id,
             "name": "absorbance_600nm",
@@ -33,18 +34,18 @@ async def test_create_output_success(repos: Builders) -> None:
     assert stored.spatial_context == {"plate": "assay plate", "position": "rail-1"}
 
 
-async def test_get_output_success(repos: Builders) -> None:
+async def test_get_output_success(repos: Builders, repositories: Repositories) -> None:
     output = await repos.data_output.create(data_type=DataType.JSON, json_value={"spectrum": [0.1, 0.2]})
 
-    fetched = await OutputService(repos).get(output.accession_id)
+    fetched = await OutputService(repositories).get(output.accession_id)
 
     assert fetched.accession_id == output.accession_id
     assert fetched.json_value == {"spectrum": [0.1, 0.2]}
 
 
-async def test_get_output_not_found(repos: Builders) -> None:
+async def test_get_output_not_found(repositories: Repositories) -> None:
     missing = uuid.uuid4()
     with pytest.raises(NotFoundError) as raised:
-        await OutputService(repos).get(missing)
+        await OutputService(repositories).get(missing)
     assert raised.value.entity == "function_data_output"
     assert str(missing) in raised.value.message

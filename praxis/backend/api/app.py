@@ -21,7 +21,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
     """Build the app; the engine is created at start-up from ``database_url`` or the settings.
 
-    Tests build it without running the lifespan and override ``get_session`` with their own session.
+    Tests build it without running the lifespan and give it a session factory on their own connection.
     The docs page (``/docs``) is served with its Swagger UI assets from the app itself: no CDN.
     """
     settings = settings or get_settings()

@@ -15,18 +15,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
-from praxis.backend.api.dependencies import SessionDep
+from praxis.backend.api.dependencies import UnitOfWorkDep
 from praxis.backend.api.errors import ERROR_RESPONSES
 from praxis.backend.models.schemas.common import ListQuery
-from praxis.backend.repositories import Repositories
 from praxis.backend.services.base import CrudService
 
 PAGING_FIELDS = set(ListQuery.model_fields)
 
 
 def service_dependency(service: type[CrudService[Any]]) -> Callable[..., Any]:
-    def provide(session: SessionDep) -> CrudService[Any]:
-        return service(Repositories(session))
+    def provide(uow: UnitOfWorkDep) -> CrudService[Any]:
+        return service(uow.repos)
 
     return provide
 

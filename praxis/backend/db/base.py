@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Enum, MetaData, Table, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from uuid_utils.compat import uuid7
 
@@ -25,12 +26,31 @@ NAMING_CONVENTION = {
 }
 
 
+#: ``Column.info`` key: the column's name in the API, where it differs from the column's own (a deck's
+#: ``parent_machine_id`` is its ``machine_id``). Services rename with it, and database errors name
+#: fields with it, so a field has one name wherever a client meets it.
+API_NAME = "api_name"
+
+
+def api_name(table: Table, column: str) -> str:
+    """The API's name for ``table.column``."""
+    return str(table.c[column].info.get(API_NAME, column)) if column in table.c else column
+
+
+def api_renames(model: type[Any]) -> dict[str, str]:
+    """API name -> attribute, for the columns of ``model`` the API names otherwise."""
+    return {str(c.info[API_NAME]): str(c.key) for c in model.__table__.c if API_NAME in c.info}
+
+
 def new_id() -> uuid.UUID:
     """UUIDv7: time-ordered, so primary-key inserts append to the index instead of scattering."""
     return uuid7()
 
 
-class Base(DeclarativeBase):
+class Base(AsyncAttrs, DeclarativeBase):
+    """``AsyncAttrs``: ``await obj.awaitable_attrs.name`` loads an expired attribute explicitly, where a
+    plain read would need the implicit load an AsyncSession cannot do (``MissingGreenlet``)."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
         uuid.UUID: UUID(as_uuid=True),

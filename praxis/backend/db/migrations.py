@@ -1,4 +1,10 @@
-"""Running Alembic from code: the CLI, the application start-up and the test harness all come here."""
+"""Running Alembic from code: the ``praxis`` command, the application start-up and the test harness
+all come here, and only here.
+
+The migrations live in the repository's top-level ``alembic/`` directory, where the ``alembic``
+command finds them in a checkout; a wheel carries the same directory as ``praxis/migrations`` (see
+``setup.py``). ``ALEMBIC_DIR`` is whichever of the two this installation has.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,23 @@ from pathlib import Path
 
 from alembic.config import Config
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from alembic import command
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
-ALEMBIC_DIR = PROJECT_ROOT / "alembic"
+_PACKAGE = Path(__file__).resolve().parents[2]  # .../praxis
+_INSTALLED = _PACKAGE / "migrations"
+ALEMBIC_DIR = _INSTALLED if (_INSTALLED / "env.py").is_file() else _PACKAGE.parent / "alembic"
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
-    """An Alembic config for this project; ``connection`` makes env.py run on it instead of connecting."""
-    config = Config(str(ALEMBIC_INI))
+    """An Alembic config for this project; ``connection`` makes env.py run on it instead of connecting.
+
+    Built in code rather than read from ``alembic.ini``, which a wheel does not carry; the ini file
+    serves the ``alembic`` command in a checkout (``alembic revision --autogenerate``).
+    """
+    config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     if url is not None:
         config.attributes["url"] = url
@@ -26,14 +37,24 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return config
 
 
-async def run_on_engine(engine: AsyncEngine, action: str, revision: str) -> None:
-    """``upgrade``/``downgrade`` to ``revision`` in one transaction on a connection of ``engine``."""
+async def run_on_engine(engine: AsyncEngine, action: str, *args: str) -> None:
+    """Alembic's ``action`` (``upgrade head``, ``downgrade -1``, ``current``) in one transaction on a
+    connection of ``engine``."""
 
     def run(sync_connection: Connection) -> None:
-        getattr(command, action)(alembic_config(connection=sync_connection), revision)
+        getattr(command, action)(alembic_config(connection=sync_connection), *args)
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+async def run_on_url(url: str, action: str, *args: str) -> None:
+    """``run_on_engine`` on a connection of its own to ``url``, closed afterwards."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        await run_on_engine(engine, action, *args)
+    finally:
+        await engine.dispose()
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from typing import Any
+
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
@@ -11,7 +19,13 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
     return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # expire_on_commit=False: objects stay readable after the unit of work commits, without the lazy
-    # reload that an AsyncSession cannot do implicitly.
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    bind: AsyncEngine | AsyncConnection, **options: Any
+) -> async_sessionmaker[AsyncSession]:
+    """The sessions every unit of work runs on.
+
+    ``expire_on_commit=False``: objects stay readable after the unit of work commits, without the
+    lazy reload that an AsyncSession cannot do implicitly. The tests bind it to their own connection
+    with ``join_transaction_mode="create_savepoint"`` and change nothing else.
+    """
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, **options)

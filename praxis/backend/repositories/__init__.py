@@ -9,6 +9,7 @@ from praxis.backend.repositories.base import Repository
 from praxis.backend.repositories.data_output import DataOutputRepository
 from praxis.backend.repositories.deck import DeckRepository
 from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
+from praxis.backend.repositories.function_call_log import FunctionCallLogRepository
 from praxis.backend.repositories.machine import MachineRepository
 from praxis.backend.repositories.protocol_definition import ProtocolDefinitionRepository
 from praxis.backend.repositories.protocol_run import ProtocolRunRepository
@@ -20,7 +21,8 @@ from praxis.backend.repositories.workcell import WorkcellRepository
 class Repositories:
     """Every repository over one session: ``repos.deck``, ``repos.workcell``, ...
 
-    The attribute names are the aggregate names of DESIGN.md; test builders mirror them exactly.
+    The attribute names are the aggregates' names; the test builders (``tests.builders.Builders``) use
+    the same ones, and a test checks that they agree.
     """
 
     workcell: WorkcellRepository
@@ -31,6 +33,7 @@ class Repositories:
     deck: DeckRepository
     protocol_definition: ProtocolDefinitionRepository
     protocol_run: ProtocolRunRepository
+    function_call_log: FunctionCallLogRepository
     data_output: DataOutputRepository
 
     def __init__(self, session: AsyncSession) -> None:
@@ -43,6 +46,7 @@ class Repositories:
         self.deck = DeckRepository(session)
         self.protocol_definition = ProtocolDefinitionRepository(session)
         self.protocol_run = ProtocolRunRepository(session)
+        self.function_call_log = FunctionCallLogRepository(session)
         self.data_output = DataOutputRepository(session)
 
     async def ping(self) -> None:
@@ -54,6 +58,7 @@ __all__ = [
     "DataOutputRepository",
     "DeckDefinitionRepository",
     "DeckRepository",
+    "FunctionCallLogRepository",
     "MachineRepository",
     "ProtocolDefinitionRepository",
     "ProtocolRunRepository",

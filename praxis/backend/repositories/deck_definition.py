@@ -29,6 +29,12 @@ class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
             for row in rows
         ]
 
+    def new(self, **values: Any) -> DeckDefinitionOrm:
+        """A deck type whose ``positions`` may be given as dicts (the API's shape) or objects."""
+        if "positions" in values:
+            values["positions"] = self.positions_from(values["positions"])
+        return super().new(**values)
+
     async def create_with_positions(
         self, positions: Iterable[Mapping[str, Any] | DeckPositionDefinitionOrm] = (), **values: Any
     ) -> DeckDefinitionOrm:

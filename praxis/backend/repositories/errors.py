@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
+from praxis.backend.db.base import api_name
 from praxis.backend.errors import ConflictError, InvalidReferenceError, InvalidValueError, PraxisError
 from praxis.backend.models.orm import Base
 
@@ -27,6 +28,8 @@ RESTRICT_VIOLATION = "23001"
 
 @dataclass(frozen=True)
 class ConstraintInfo:
+    """A constraint's table, and its columns by the names the API gives them."""
+
     table: str
     columns: tuple[str, ...]
     referred_table: str | None = None
@@ -41,11 +44,10 @@ def constraints() -> dict[str, ConstraintInfo]:
             if not name:
                 continue
             if isinstance(constraint, ForeignKeyConstraint):
-                found[name] = ConstraintInfo(
-                    table.name, tuple(constraint.column_keys), constraint.referred_table.name
-                )
+                columns = tuple(api_name(table, key) for key in constraint.column_keys)
+                found[name] = ConstraintInfo(table.name, columns, constraint.referred_table.name)
             elif isinstance(constraint, UniqueConstraint | CheckConstraint):
-                columns = tuple(c.name for c in constraint.columns)
+                columns = tuple(api_name(table, c.name) for c in constraint.columns)
                 if not columns:  # enum checks are named ck_<table>_<column>
                     columns = (name.removeprefix(f"ck_{table.name}_"),)
                 found[name] = ConstraintInfo(table.name, columns)
@@ -61,7 +63,12 @@ def translate(error: DBAPIError, *, entity: str, deleting: bool = False) -> Prax
     column_name = getattr(cause, "column_name", None)
     table_name = getattr(cause, "table_name", None) or entity
     info = constraints().get(constraint_name or "")
-    field = ", ".join(info.columns) if info else column_name
+    if info is not None:
+        field: str | None = ", ".join(info.columns)
+    elif column_name and table_name in Base.metadata.tables:
+        field = api_name(Base.metadata.tables[table_name], column_name)
+    else:
+        field = column_name
     detail = getattr(cause, "detail", None)
 
     if sqlstate == UNIQUE_VIOLATION:

@@ -6,6 +6,3 @@ from praxis.backend.repositories.base import Repository
 
 class ResourceDefinitionRepository(Repository[ResourceDefinitionOrm]):
     model = ResourceDefinitionOrm
-
-    async def get_by_name(self, name: str) -> ResourceDefinitionOrm | None:
-        return await self.get_by(name=name)

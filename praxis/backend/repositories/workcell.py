@@ -6,6 +6,3 @@ from praxis.backend.repositories.base import Repository
 
 class WorkcellRepository(Repository[WorkcellOrm]):
     model = WorkcellOrm
-
-    async def get_by_name(self, name: str) -> WorkcellOrm | None:
-        return await self.get_by(name=name)

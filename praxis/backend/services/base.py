@@ -19,6 +19,14 @@ from praxis.backend.repositories.base import ModelT, Repository
 SUBSTRING_FILTERS = frozenset({"name"})
 
 
+def require_repositories(repos: Repositories) -> Repositories:
+    """Services run on the real repositories. Test builders look alike but add defaults and parents
+    of their own; a service given them would pass tests that production fails."""
+    if not isinstance(repos, Repositories):
+        raise TypeError(f"a service takes Repositories, not {type(repos).__name__}")
+    return repos
+
+
 @dataclass(frozen=True)
 class Page(Generic[ModelT]):
     items: list[ModelT]
@@ -33,7 +41,7 @@ class CrudService(Generic[ModelT]):
     renamed: ClassVar[dict[str, str]] = {}
 
     def __init__(self, repos: Repositories) -> None:
-        self.repos = repos
+        self.repos = require_repositories(repos)
 
     @property
     def repository(self) -> Repository[ModelT]:

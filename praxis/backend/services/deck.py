@@ -4,7 +4,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from praxis.backend.errors import ConflictError, InvalidReferenceError
+from praxis.backend.db.base import api_renames
+from praxis.backend.errors import InvalidReferenceError
 from praxis.backend.models.orm import DeckDefinitionOrm, DeckOrm
 from praxis.backend.services.base import CrudService
 
@@ -33,20 +34,13 @@ class DeckDefinitionService(CrudService[DeckDefinitionOrm]):
             await self.repos.deck_definition.replace_positions(updated, positions)
         return updated
 
-    async def before_delete(self, obj: DeckDefinitionOrm) -> None:
-        decks = await self.repos.deck.count(deck_definition_id=obj.accession_id)
-        if decks:
-            raise ConflictError(
-                f"deck type {obj.name!r} is used by {decks} deck(s)", entity="deck_definition", field="decks"
-            )
-
 
 class DeckService(CrudService[DeckOrm]):
     """Decks: the API's ``machine_id`` is stored as the deck's parent machine."""
 
     repository_name = "deck"
     orderable = frozenset({"created_at", "updated_at", "name"})
-    renamed = {"machine_id": "parent_machine_id"}
+    renamed = api_renames(DeckOrm)
 
     async def _check_references(self, values: dict[str, Any]) -> None:
         machine_id = values.get("parent_machine_id")
@@ -60,16 +54,6 @@ class DeckService(CrudService[DeckOrm]):
                     value=machine_id,
                 )
             values.setdefault("workcell_id", machine.workcell_id)
-        definition_id = values.get("deck_definition_id")
-        if definition_id is not None and not await self.repos.deck_definition.exists(
-            accession_id=definition_id
-        ):
-            raise InvalidReferenceError(
-                f"deck type {definition_id} does not exist",
-                entity="deck",
-                field="deck_definition_id",
-                value=definition_id,
-            )
 
     async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
         if values.get("workcell_id") is None:

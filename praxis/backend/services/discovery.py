@@ -40,6 +40,7 @@ from praxis.backend.errors import InvalidValueError, PraxisError
 from praxis.backend.models.orm import ProtocolDefinitionOrm
 from praxis.backend.protocols import ProtocolMetadata, get_protocol_metadata
 from praxis.backend.repositories import Repositories
+from praxis.backend.services.base import require_repositories
 
 __all__ = [
     "ASSET_MODULE_PREFIX",
@@ -120,7 +121,7 @@ class DiscoveryService:
         path should confine it (``Settings.protocol_roots``). ``None`` allows any directory; an empty
         sequence allows none.
         """
-        self.repos = repos
+        self.repos = require_repositories(repos)
         self.allowed_roots = (
             None if allowed_roots is None else [Path(r).expanduser().resolve() for r in allowed_roots]
         )

@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from praxis.backend.errors import ConflictError
 from praxis.backend.models.orm import MachineOrm
 from praxis.backend.services.base import CrudService
 
@@ -25,12 +24,3 @@ class MachineService(CrudService[MachineOrm]):
                 if deck.workcell_id == before:
                     await self.repos.deck.update(deck, workcell_id=machine.workcell_id)
         return machine
-
-    async def before_delete(self, obj: MachineOrm) -> None:
-        decks = await self.repos.deck.count(parent_machine_id=obj.accession_id)
-        if decks:
-            raise ConflictError(
-                f"machine {obj.name!r} still carries {decks} deck(s); delete or move them first",
-                entity="machine",
-                field="decks",
-            )

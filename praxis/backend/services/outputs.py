@@ -16,17 +16,9 @@ class OutputService(CrudService[FunctionDataOutputOrm]):
     orderable = frozenset({"created_at", "updated_at", "name", "measured_at", "well_name"})
 
     async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
-        run_id = values.get("protocol_run_id")
-        if not await self.repos.protocol_run.exists(accession_id=run_id):
-            raise InvalidReferenceError(
-                f"protocol run {run_id} does not exist",
-                entity="function_data_output",
-                field="protocol_run_id",
-                value=run_id,
-            )
         call_id = values.get("function_call_id")
         if call_id is not None:
-            await self._check_call_of_run(call_id, run_id)
+            await self._check_call_of_run(call_id, values.get("protocol_run_id"))
         data_type = DataType(values.get("data_type", DataType.NUMERIC))
         wanted = VALUE_FIELD[data_type]
         if values.get(wanted) is None:
@@ -52,7 +44,3 @@ class OutputService(CrudService[FunctionDataOutputOrm]):
                 field="function_call_id",
                 value=call_id,
             )
-
-    async def list_for_run(self, run_id: Any) -> list[FunctionDataOutputOrm]:
-        await self.repos.protocol_run.get(run_id)
-        return await self.repos.data_output.list_for_run(run_id)

@@ -17,15 +17,6 @@ class ProtocolDefinitionService(CrudService[ProtocolDefinitionOrm]):
     repository_name = "protocol_definition"
     orderable = frozenset({"created_at", "updated_at", "name", "fqn", "version"})
 
-    async def before_delete(self, obj: ProtocolDefinitionOrm) -> None:
-        runs = await self.repos.protocol_run.count(protocol_definition_id=obj.accession_id)
-        if runs:
-            raise ConflictError(
-                f"protocol {obj.fqn} {obj.version} has {runs} recorded run(s)",
-                entity="protocol_definition",
-                field="runs",
-            )
-
 
 @dataclass(frozen=True)
 class Transition:

@@ -7,11 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from praxis.backend.api.dependencies import SessionDep
+from praxis.backend.api.dependencies import UnitOfWorkDep
 from praxis.backend.api.errors import ERROR_RESPONSES
 from praxis.backend.errors import InvalidValueError
 from praxis.backend.models.schemas.protocol import DiscoverRequest, DiscoverResult
-from praxis.backend.repositories import Repositories
 from praxis.backend.services.discovery import DiscoveryService
 
 router = APIRouter(prefix="/protocols", tags=["protocol_definitions"], responses=ERROR_RESPONSES)
@@ -34,9 +33,9 @@ def allowed_directory(raw: str, roots: list[Path]) -> Path:
 
 
 @router.post("/discover", response_model=DiscoverResult, summary="Discover and catalog protocols")
-async def discover(body: DiscoverRequest, request: Request, session: SessionDep) -> dict[str, Any]:
+async def discover(body: DiscoverRequest, request: Request, uow: UnitOfWorkDep) -> dict[str, Any]:
     directory = allowed_directory(body.path, request.app.state.settings.protocol_roots)
-    result = await DiscoveryService(Repositories(session)).discover_and_upsert_protocols(directory)
+    result = await DiscoveryService(uow.repos).discover_and_upsert_protocols(directory)
     return {
         "definitions": result.definitions,
         "errors": [{"path": str(error.path), "error": error.error} for error in result.errors],

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from praxis.backend.api.dependencies import SessionDep
+from praxis.backend.api.dependencies import UnitOfWorkDep
 from praxis.backend.api.errors import ERROR_RESPONSES
-from praxis.backend.repositories import Repositories
 
 router = APIRouter(tags=["health"])
 
@@ -18,7 +17,7 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health, responses={503: ERROR_RESPONSES[503]})
-async def health(session: SessionDep) -> Health:
+async def health(uow: UnitOfWorkDep) -> Health:
     """200 when the database answers; 503 (the error shape) when it does not."""
-    await Repositories(session).ping()
+    await uow.repos.ping()
     return Health(status="ok", database="ok")

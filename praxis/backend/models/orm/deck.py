@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from praxis.backend.db.base import Entity, Versioned
+from praxis.backend.db.base import API_NAME, Entity, Versioned
 
 if TYPE_CHECKING:
     from praxis.backend.models.orm.machine import MachineOrm
@@ -67,7 +67,7 @@ class DeckOrm(Versioned, Entity):
         ForeignKey("deck_definition.accession_id", ondelete="RESTRICT"), index=True
     )
     parent_machine_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("machine.accession_id", ondelete="RESTRICT"), index=True
+        ForeignKey("machine.accession_id", ondelete="RESTRICT"), index=True, info={API_NAME: "machine_id"}
     )
     workcell_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("workcell.accession_id", ondelete="RESTRICT"), index=True

@@ -1,0 +1,72 @@
+"""The wheel a user deploys carries what the application needs at run time, migrations included.
+
+Built from this checkout with pip, installed into a directory of its own, and run from elsewhere,
+so nothing of the checkout can stand in for what the wheel lacks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import praxis, scalar
+from tests.harness.database import TestServer, process_harness
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def empty_database(
+    test_server: TestServer, test_database_url: str, worker_id: str
+) -> AsyncIterator[str]:
+    # The process's harness (open while test_database_url is) names the database and holds its lock.
+    harness = await process_harness(test_server)
+    name = harness.worker_database_name(worker_id, "wheel")
+    yield await harness.create_empty(name)
+    await harness.drop(name)
+
+
+def run(*args: str, **options: object) -> str:
+    return subprocess.run(args, capture_output=True, text=True, check=True, **options).stdout  # type: ignore[call-overload, no-any-return]
+
+
+def installed_wheel(directory: Path) -> Path:
+    """Build the wheel of this checkout and install it, without dependencies, into ``directory/site``."""
+    dist, site = directory / "dist", directory / "site"
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(dist), str(ROOT))
+    (wheel,) = dist.glob("praxis-*.whl")
+    listing = run(sys.executable, "-m", "zipfile", "-l", str(wheel))
+    for path in (
+        "praxis/migrations/env.py",
+        "praxis/migrations/script.py.mako",
+        "praxis/migrations/versions/",
+    ):
+        assert path in listing, f"the wheel lacks {path}"
+    run(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel))
+    return site
+
+
+def migrations_dir(site: Path, cwd: Path) -> str:
+    code = "import praxis.backend.db.migrations as m; print(m.ALEMBIC_DIR)"
+    return run(sys.executable, "-c", code, env={"PYTHONPATH": str(site)}, cwd=cwd).strip()
+
+
+async def test_an_installed_wheel_migrates_an_empty_database_and_loads_the_demo(
+    empty_database: str, tmp_path: Path
+) -> None:
+    site = installed_wheel(tmp_path)
+    assert migrations_dir(site, tmp_path) == str(site / "praxis" / "migrations")
+    env = {"PYTHONPATH": str(site)}
+
+    upgrade = praxis(empty_database, "db", "upgrade", env=env, cwd=tmp_path)
+    seeded = praxis(empty_database, "db", "seed-demo", env=env, cwd=tmp_path)
+    current = praxis(empty_database, "db", "current", env=env, cwd=tmp_path)
+
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert seeded.returncode == 0, seeded.stderr
+    assert "(head)" in current.stdout + current.stderr
+    assert await scalar(empty_database, "SELECT count(*) FROM workcell") == 1
