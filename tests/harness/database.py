@@ -437,14 +437,12 @@ class Harness:
         async with self._locked() as connection:
             await ensure_non_durable(self.server, connection)
             await _drop_orphans(connection)
-            template = await self._use_template(connection, migrations)
-            return await self._create(connection, name, template.name)
+            return await self._clone(connection, name, migrations)
 
     async def clone(self, name: str, migrations: str | None = None) -> str:
         """(Re)create ``name`` from the template, preparing the template in the same hold of the lock."""
         async with self._locked() as connection:
-            template = await self._use_template(connection, migrations)
-            return await self._create(connection, name, template.name)
+            return await self._clone(connection, name, migrations)
 
     async def create_empty(self, name: str) -> str:
         """(Re)create ``name`` with no schema at all."""
@@ -507,6 +505,16 @@ class Harness:
             raise HarnessSetupError(f"{createdb_advice(self._role)} (PostgreSQL: {exc})") from exc
         return self.server.url_for(name)
 
+    async def _clone(self, connection: asyncpg.Connection, name: str, migrations: str | None) -> str:
+        template = await self._use_template(connection, migrations)
+        try:
+            return await self._create(connection, name, template.name)
+        except asyncpg.InvalidCatalogNameError:
+            # Dropped between the check and the clone by a run that takes none of these locks (a
+            # harness of an older checkout): build it again, once.
+            template = await self._use_template(connection, migrations)
+            return await self._create(connection, name, template.name)
+
     async def _use_template(self, connection: asyncpg.Connection, migrations: str | None) -> Template:
         name = template_name(migrations or migrations_hash(), self._role)
         built = False
@@ -535,6 +543,22 @@ class Harness:
         finally:
             await connection.execute(f"DROP DATABASE IF EXISTS {_owned(building)} WITH (FORCE)")
             await self._release(connection, building)
+
+
+@asynccontextmanager
+async def server_turn(server: TestServer, purpose: str) -> AsyncIterator[None]:
+    """Wait for, then hold, the server-wide turn for ``purpose``, on a connection of its own.
+
+    For a test that needs much of the server to itself (the load run opens up to 60 connections):
+    runs sharing one server take turns at it instead of exhausting ``max_connections`` together.
+    Not the harness lock: waiting here holds up no other run's set-up.
+    """
+    connection = await connect_lock_database(server)
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", _lock_key("turn", purpose))
+        yield
+    finally:
+        await connection.close()  # also ends the turn
 
 
 # The harness of this test process, one per server: the fixtures of ``tests/conftest.py`` share it.
