@@ -545,6 +545,10 @@ class Harness:
             await self._release(connection, building)
 
 
+def turn_key(purpose: str) -> int:
+    return _lock_key("turn", purpose)
+
+
 @asynccontextmanager
 async def server_turn(server: TestServer, purpose: str) -> AsyncIterator[None]:
     """Wait for, then hold, the server-wide turn for ``purpose``, on a connection of its own.
@@ -555,7 +559,7 @@ async def server_turn(server: TestServer, purpose: str) -> AsyncIterator[None]:
     """
     connection = await connect_lock_database(server)
     try:
-        await connection.execute("SELECT pg_advisory_lock($1)", _lock_key("turn", purpose))
+        await connection.execute("SELECT pg_advisory_lock($1)", turn_key(purpose))
         yield
     finally:
         await connection.close()  # also ends the turn
