@@ -157,5 +157,6 @@ def live_server(committed_database: str) -> Iterator[LiveServer]:
 @pytest.fixture
 async def live_client(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the live server, over a real socket."""
-    async with httpx.AsyncClient(base_url=live_server.url) as http:
+    # httpx's default 5 s is less than a request can take on a CPU shared with other runs.
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
         yield http
