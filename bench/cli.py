@@ -23,11 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from bench import bulk, graphs, isolation, list_reads, suite
 from bench.databases import BenchDatabases
 from bench.report import Section, evaluate, markdown, write_json
+from tests.harness.database import connect_lock_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
@@ -212,7 +211,8 @@ async def run_subprocesses(plan: Plan, sections: dict[str, Section]) -> None:
 
 async def _describe_server(databases: BenchDatabases) -> dict[str, Any]:
     server = databases.server
-    connection = await asyncpg.connect(server.dsn_for(databases.template.name))
+    # Not the template: a connection to it would make other runs' clones from it fail meanwhile.
+    connection = await connect_lock_database(server)
     try:
         version = await connection.fetchval("SHOW server_version")
         fsync = await connection.fetchval("SHOW fsync")

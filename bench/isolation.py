@@ -8,7 +8,7 @@ Every variant does the same "test": insert one workcell row, then make sure noth
   ROLLBACK), i.e. what the server and the driver cost with no SQLAlchemy at all;
 * truncate: the test commits its row, then one ``TRUNCATE`` lists every application table;
 * clone: a database cloned from the migrated template per test (clone, connect, insert, drop), through
-  the harness's own ``clone_database``/``drop_database``;
+  the harness's own ``Harness.clone``/``Harness.drop``;
 * schema (migrations): ``DROP SCHEMA public CASCADE``, ``CREATE SCHEMA public`` and
   ``alembic upgrade head`` per test: what a suite that rebuilt its schema the supported way would pay;
 * schema (create_all): the same with ``Base.metadata.create_all`` replaying the model DDL. Tests must
@@ -31,12 +31,11 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bench.databases import BenchDatabases, bench_database_name
+from bench.databases import BenchDatabases
 from bench.timing import Figure, Rounds, Stopwatch, Variant, interleave, per_unit
 from praxis.backend.db.base import new_id
 from praxis.backend.db.migrations import upgrade_to_head
 from praxis.backend.models.orm import Base, WorkcellOrm
-from tests.harness.database import clone_database, drop_database
 from tests.harness.session import isolated_session
 
 _names = itertools.count()
@@ -147,15 +146,15 @@ class IsolationBench:
 
     async def clone(self) -> float:
         n = self.batch["clone"]
-        server, template = self.databases.server, self.databases.template.name
-        name = bench_database_name("clone")
+        harness = self.databases.harness
+        name = self.databases.name("clone")
         with Stopwatch() as watch:
             for _ in range(n):
-                url = await clone_database(server, template, name)
+                url = await harness.clone(name)
                 engine = create_async_engine(url, poolclass=NullPool)
                 await _insert_committed(engine)
                 await engine.dispose()
-                await drop_database(server, name)
+                await harness.drop(name)
         return per_unit(watch.seconds, n)
 
     async def schema_migrations(self) -> float:

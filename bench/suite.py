@@ -9,7 +9,7 @@ its collection, spent shutting the interpreter down; that is kept in the figure'
 
 * warm: the migrated template exists and is reused (the everyday case);
 * cold: the template of the current migrations is dropped first (its name, ``praxis_test_tpl_<hash>``,
-  comes from the harness's own ``prepare_template``; dropped with ``drop_database``), so the run
+  comes from the harness's own ``Harness.template``; dropped with ``Harness.drop_template``), so the run
   rebuilds it with ``alembic upgrade head``, as after a migration changes;
 * embedded: the pip-wheel server in the user cache directory. The benchmark process itself holds it
   open, so every sample finds it running: the figures exclude starting the PostgreSQL server;
@@ -39,9 +39,9 @@ from bench.probe_plugin import COLLECTED_FILE, PROBE_FILE, PROBE_TEST
 from bench.timing import Figure, Variant, interleave
 from tests.harness.database import (
     TEMPLATE_PREFIX,
+    Harness,
     TestServer,
     check_test_url,
-    drop_database,
     prepare_template,
     resolve_server,
 )
@@ -204,9 +204,11 @@ def probe(
     async def measure() -> float:
         if cold:
             # The harness names the template (migrations and role hashed); ask it rather than guess.
-            template = await prepare_template(target.server)
-            assert template.name.startswith(TEMPLATE_PREFIX)
-            await drop_database(target.server, template.name)
+            async with Harness(target.server) as harness:
+                template = await harness.template()
+                assert template.name.startswith(TEMPLATE_PREFIX)
+                if not await harness.drop_template(template.name):
+                    raise RuntimeError(f"{template.name} is in use by another run: no cold sample possible")
         env = subprocess_env(target.test_database_url)
         run = await run_pytest(["tests"], env, probe_test=PROBE_NODE)
         records[key].add(run)

@@ -23,13 +23,10 @@ from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 from tests.harness.database import (
     TestServer,
-    clone_database,
-    drop_database,
-    prepare_template,
-    prepare_worker_database,
+    close_process_harness,
+    process_harness,
     resolve_server,
     rows_left,
-    worker_database_name,
 )
 from tests.harness.live import LiveServer, running_server
 from tests.harness.queries import QueryLog, counting
@@ -81,12 +78,15 @@ async def session_loop() -> asyncio.AbstractEventLoop:
 
 @pytest.fixture(scope="session")
 async def test_database_url(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
-    """This worker's own database, cloned from the migrated template and dropped at the end."""
-    name = worker_database_name(worker_id)
-    url = await prepare_worker_database(test_server, name)
+    """This worker's own database, cloned from the migrated template and dropped at the end; the
+    process's harness (its server-side liveness locks) lives exactly as long."""
+    harness = await process_harness(test_server)
+    name = harness.worker_database_name(worker_id)
+    url = await harness.prepare_worker_database(name)
     yield url
     leftovers = await rows_left(url)
-    await drop_database(test_server, name)
+    await harness.drop(name)
+    await close_process_harness(test_server)
     assert not leftovers, f"rows outlived their tests in {name}: {leftovers}"
 
 
@@ -141,16 +141,18 @@ async def client(db_session: AsyncSession, app: FastAPI) -> AsyncIterator[httpx.
 
 
 @pytest.fixture
-async def committed_database(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
+async def committed_database(
+    test_server: TestServer, test_database_url: str, worker_id: str
+) -> AsyncIterator[str]:
     """The URL of a migrated database of the test's own, where writes are really committed.
 
     For what a rolled-back transaction cannot show: a subprocess (the ``praxis`` command), or several
     connections racing each other. Cloned from the template in milliseconds, dropped afterwards.
     """
-    name = worker_database_name(worker_id) + "_committed"
-    template = await prepare_template(test_server)
-    yield await clone_database(test_server, template.name, name)
-    await drop_database(test_server, name)
+    harness = await process_harness(test_server)  # open while test_database_url is: it closes it
+    name = harness.worker_database_name(worker_id, "committed")
+    yield await harness.clone(name)
+    await harness.drop(name)
 
 
 @pytest.fixture

@@ -14,16 +14,20 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import praxis, scalar
-from tests.harness.database import TestServer, create_empty_database, drop_database, worker_database_name
+from tests.harness.database import TestServer, process_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-async def empty_database(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
-    name = worker_database_name(worker_id) + "_wheel"
-    yield await create_empty_database(test_server, name)
-    await drop_database(test_server, name)
+async def empty_database(
+    test_server: TestServer, test_database_url: str, worker_id: str
+) -> AsyncIterator[str]:
+    # The process's harness (open while test_database_url is) names the database and holds its lock.
+    harness = await process_harness(test_server)
+    name = harness.worker_database_name(worker_id, "wheel")
+    yield await harness.create_empty(name)
+    await harness.drop(name)
 
 
 def run(*args: str, **options: object) -> str:

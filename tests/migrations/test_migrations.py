@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from praxis.backend.db.migrations import alembic_config, run_on_engine
 from praxis.backend.models.orm import Base
-from tests.harness.database import TestServer, create_empty_database, drop_database, worker_database_name
+from tests.harness.database import TestServer, process_harness
 
 
 def revisions_base_to_head() -> list[str]:
@@ -23,13 +23,17 @@ def revisions_base_to_head() -> list[str]:
 
 
 @pytest.fixture
-async def empty_engine(test_server: TestServer, worker_id: str) -> AsyncIterator[AsyncEngine]:
-    """A database of its own with no schema at all, for walking the migrations."""
-    name = worker_database_name(worker_id) + "_migrations"
-    engine = create_async_engine(await create_empty_database(test_server, name), poolclass=NullPool)
+async def empty_engine(
+    test_server: TestServer, test_database_url: str, worker_id: str
+) -> AsyncIterator[AsyncEngine]:
+    """A database of its own with no schema at all, for walking the migrations (``test_database_url``
+    keeps the process's harness, and so this database's liveness lock, open meanwhile)."""
+    harness = await process_harness(test_server)
+    name = harness.worker_database_name(worker_id, "migrations")
+    engine = create_async_engine(await harness.create_empty(name), poolclass=NullPool)
     yield engine
     await engine.dispose()
-    await drop_database(test_server, name)
+    await harness.drop(name)
 
 
 async def current_tables(engine: AsyncEngine) -> set[str]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.harness.database import TestServer, server_turn
 from tests.harness.load import run
 
 
 @pytest.mark.xdist_group("load")
-async def test_short_load_run_has_no_errors(committed_database: str) -> None:
-    figures = await run(committed_database, requests=1000, clients=50)
+async def test_short_load_run_has_no_errors(committed_database: str, test_server: TestServer) -> None:
+    async with server_turn(test_server, "load"):  # runs sharing the server: one load run at a time
+        figures = await run(committed_database, requests=1000, clients=50)
 
     assert figures.requests == 1000
     assert figures.clients == 50
