@@ -74,16 +74,15 @@ def suite_per_test(workers: int) -> dict[str, Any]:
 
 async def client_cost(rounds: int) -> dict[str, Any]:
     """Seconds per test of the client fixture's work: open a client on a test session, one request."""
-    from praxis.backend.api.app import create_app
-    from tests.harness.database import drop_database, prepare_worker_database, resolve_server
-    from tests.harness.session import app_client, isolated_session
-
-    server = resolve_server()
-    name = f"praxis_test_bench_client_{os.getpid()}"
-    url = await prepare_worker_database(server, name)
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    engine = create_async_engine(url)
+    from bench.databases import BenchDatabases
+    from praxis.backend.api.app import create_app
+    from tests.harness.session import app_client, isolated_session
+
+    databases = await BenchDatabases.open()
+    database = await databases.clone("client")
+    engine = create_async_engine(database.url)
     shared = create_app()
     results: dict[str, list[float]] = {"shared_app": [], "new_app_per_test": []}
     try:
@@ -97,7 +96,7 @@ async def client_cost(rounds: int) -> dict[str, Any]:
                     results[key].append(time.perf_counter() - started)
     finally:
         await engine.dispose()
-        await drop_database(server, name)
+        await databases.close()
     shared_ms = 1000 * statistics.median(results["shared_app"][1:] or results["shared_app"])
     fresh_ms = 1000 * statistics.median(results["new_app_per_test"])
     return {"shared_app_ms": round(shared_ms, 2), "new_app_per_test_ms": round(fresh_ms, 2)}
