@@ -6,6 +6,7 @@ so nothing of the checkout can stand in for what the wheel lacks.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -34,10 +35,21 @@ def run(*args: str, **options: object) -> str:
     return subprocess.run(args, capture_output=True, text=True, check=True, **options).stdout  # type: ignore[call-overload, no-any-return]
 
 
+#: what a wheel is built from; copied first, because the build writes into its source directory and
+#: several test runs may build from one checkout at once
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "praxis", "alembic")
+
+
 def installed_wheel(directory: Path) -> Path:
     """Build the wheel of this checkout and install it, without dependencies, into ``directory/site``."""
-    dist, site = directory / "dist", directory / "site"
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(dist), str(ROOT))
+    source, dist, site = directory / "source", directory / "dist", directory / "site"
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            source.mkdir(exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(dist), str(source))
     (wheel,) = dist.glob("praxis-*.whl")
     listing = run(sys.executable, "-m", "zipfile", "-l", str(wheel))
     for path in (
