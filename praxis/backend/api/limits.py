@@ -34,6 +34,8 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from praxis.backend.api.asgi import TrackedSend
+
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -109,7 +111,7 @@ class BodyReadTimeout:
             return
         loop = asyncio.get_running_loop()
         deadline: float | None = None
-        started = False
+        tracked = TrackedSend(send)
 
         async def receive_in_time() -> Message:
             nonlocal deadline
@@ -124,15 +126,10 @@ class BodyReadTimeout:
                     {"Connection": "close"},
                 ) from None
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, receive_in_time, tracking_send)
+            await self.app(scope, receive_in_time, tracked)
         except HTTPException as exc:
-            if exc.status_code != 408 or started:
+            if exc.status_code != 408 or tracked.started:
                 raise
             body = json.dumps({"detail": exc.detail, "code": "request_timeout"}).encode()
             await send(
