@@ -42,6 +42,24 @@ async def test_a_streamed_body_over_the_limit_is_refused_with_413(
     assert await repos.workcell.count() == 0
 
 
+async def test_a_delete_with_a_body_over_the_limit_is_refused_before_it_runs(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    """A route that never reads its body is refused too, and before it runs: the workcell stays.
+
+    (FastAPI's own ``max_body_size`` answers such a request only when the route's response starts,
+    after the delete was committed, and in plain text; hence ``BodySizeLimit``.)"""
+    workcell = await repos.workcell.create()
+
+    response = await client.request(
+        "DELETE", f"/api/v1/workcells/{workcell.accession_id}", content=b"x" * 2_000_000
+    )
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+    assert await repos.workcell.get(workcell.accession_id) is not None
+
+
 async def test_json_properties_over_their_limit_are_422_naming_the_field(client: httpx.AsyncClient) -> None:
     state = {"blob": "x" * (MAX_JSON_BYTES + 1)}
 

@@ -21,7 +21,10 @@ app runs. The field limits are in the OpenAPI document too (``maxLength``, descr
 
 ``BodySizeLimit`` stops a multi-megabyte body before it is parsed at all, with 413 and the API's
 error shape: a declared ``Content-Length`` over the limit is refused at once; a body without one
-(chunked) is read up to the limit and refused as soon as it passes it. ``BodyReadTimeout`` gives the
+(chunked) is read up to the limit and refused as soon as it passes it. FastAPI's own
+``max_body_size`` (0.164) is not used: it refuses a declared-too-large body only when the route reads
+it, or when the route's response starts, so a ``DELETE`` with a large body would be committed and then
+answered 413, in plain text (``test_a_delete_with_a_body_over_the_limit_is_refused_before_it_runs``). ``BodyReadTimeout`` gives the
 whole body a deadline, so a client that declares 100 bytes and sends 2 does not hold a connection
 (and a request's resources) for ever.
 """
