@@ -41,12 +41,17 @@ class ItemIdConvertor(Convertor[str]):
     """A path segment that is an item's id: anything but the names of the sub-collections beside it.
 
     The value stays a string, so a malformed id is still a 422 naming ``id`` (FastAPI validates it
-    as a UUID); only the literal names are kept out, for the routes that own them.
+    as a UUID); only the literal names are kept out, for the routes that own them. Starlette reads
+    ``regex`` from the class, so each set of names gets a subclass (``excluding``).
     """
 
-    def __init__(self, reserved: Iterable[str]) -> None:
+    regex = "[^/]+"
+
+    @classmethod
+    def excluding(cls, reserved: Iterable[str]) -> "ItemIdConvertor":
         names = "|".join(re.escape(name) for name in sorted(reserved))
-        self.regex = f"(?!(?:{names})(?:/|$))[^/]+" if names else "[^/]+"
+        pattern = f"(?!(?:{names})(?:/|$))[^/]+" if names else cls.regex
+        return type(cls.__name__, (cls,), {"regex": pattern})()
 
     def convert(self, value: str) -> str:
         return value
@@ -61,7 +66,7 @@ def item_path(reserved: Iterable[str]) -> str:
     if not names:
         return "/{id}"
     convertor = "item_id_except_" + "_".join(re.sub(r"\W", "_", name) for name in names)
-    register_url_convertor(convertor, ItemIdConvertor(names))
+    register_url_convertor(convertor, ItemIdConvertor.excluding(names))
     return "/{id:" + convertor + "}"
 
 
@@ -71,8 +76,9 @@ def ordered_query(query: type[ListQuery], orderable: Iterable[str]) -> type[List
     fields = sorted(orderable)
     choices = tuple(value for field in fields for value in (field, f"-{field}"))
     order_by = Field(default="created_at", description="A field to sort by; prefix - for descending order.")
-    return create_model(  # type: ignore[call-overload, no-any-return]
-        query.__name__, __base__=query, __module__=query.__module__, order_by=(Literal[choices], order_by)
+    values: Any = Literal[choices]  # built at run time from the service's fields
+    return create_model(
+        query.__name__, __base__=query, __module__=query.__module__, order_by=(values, order_by)
     )
 
 

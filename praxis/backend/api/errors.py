@@ -103,7 +103,8 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         where = ".".join(str(part) for part in first["loc"][1:]) or ".".join(
             str(part) for part in first["loc"]
         )
-    detail = f"{where}: {first['msg'].removeprefix('Value error, ')}" if where else str(first["msg"])
+    message = str(first["msg"])
+    detail = f"{where}: {message.removeprefix('Value error, ')}" if where else message
     return error_response(status, code, detail, field=where or None, errors=errors)
 
 

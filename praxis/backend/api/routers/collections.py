@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from praxis.backend.api.crud import crud_router
@@ -122,8 +123,8 @@ def sub_collections(path: str) -> set[str]:
     """The literal segments right under ``path`` that other routes own (``types`` under ``/decks``,
     ``wells`` under ``/outputs``), from every route that shares the prefix."""
     literal_paths = [collection.path for collection in COLLECTIONS] + [
-        route.path for route in labware.router.routes
-    ]  # type: ignore[attr-defined]
+        route.path for route in labware.router.routes if isinstance(route, APIRoute)
+    ]
     segments = (
         other.removeprefix(f"{path}/").split("/")[0]
         for other in literal_paths
