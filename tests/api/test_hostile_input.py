@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from praxis.backend.models.orm import RunStatus
-from praxis.backend.models.schemas.common import MAX_JSON_DEPTH
+from praxis.backend.models.schemas.fields import MAX_JSON_DEPTH
 from tests.api.collection_specs import OUTPUTS, RESOURCE_DEFINITIONS, WORKCELLS
 from tests.api.helpers import API, assert_error, assert_rule_violation, assert_validation_error
 from tests.builders import Builders

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from praxis.backend.models.schemas.common import MAX_JSON_BYTES
+from praxis.backend.models.schemas.fields import MAX_JSON_BYTES
 from tests.builders import Builders
 
 

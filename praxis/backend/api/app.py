@@ -15,7 +15,7 @@ from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, labware, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
-from praxis.backend.models.schemas.common import JSON_VALUE_SCHEMA
+from praxis.backend.models.schemas.fields import JSON_VALUE_SCHEMA
 from praxis.backend.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"

@@ -11,7 +11,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.base import NO_VALUE
 
 from praxis.backend.models.orm import DeckDefinitionOrm, DeckPositionDefinitionOrm
-from praxis.backend.repositories.base import Repository, bulk_insert
+from praxis.backend.repositories.base import Repository
+from praxis.backend.repositories.statements import bulk_insert
 
 
 class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):

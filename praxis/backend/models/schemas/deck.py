@@ -7,19 +7,14 @@ from pydantic import AfterValidator, AliasChoices, Field
 
 from praxis.backend.models.orm import ResourceCategory
 from praxis.backend.models.schemas.common import (
-    Fqn,
-    JsonObject,
     ListQuery,
-    Millimetres,
-    Name,
     ReadSchema,
     Schema,
-    Text,
     TextFilter,
     VersionedRead,
     VersionedUpdate,
-    rule_violation,
 )
+from praxis.backend.models.schemas.fields import Fqn, JsonObject, Millimetres, Name, Text, rule_violation
 
 
 class DeckPositionIn(Schema):

@@ -5,17 +5,8 @@ import uuid
 from pydantic import Field
 
 from praxis.backend.models.orm import MachineStatus
-from praxis.backend.models.schemas.common import (
-    Fqn,
-    JsonObject,
-    ListQuery,
-    Name,
-    Schema,
-    Text,
-    TextFilter,
-    VersionedRead,
-    VersionedUpdate,
-)
+from praxis.backend.models.schemas.common import ListQuery, Schema, TextFilter, VersionedRead, VersionedUpdate
+from praxis.backend.models.schemas.fields import Fqn, JsonObject, Name, Text
 
 
 class MachineCreate(Schema):

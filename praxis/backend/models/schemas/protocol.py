@@ -8,6 +8,15 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, W
 
 from praxis.backend.models.orm import CallStatus, RunStatus, SourceKind
 from praxis.backend.models.schemas.common import (
+    ListQuery,
+    ReadSchema,
+    Schema,
+    TextFilter,
+    UpdateSchema,
+    VersionedRead,
+    VersionedUpdate,
+)
+from praxis.backend.models.schemas.fields import (
     JSON_DESCRIPTION,
     NAME_PATTERN,
     NO_NUL_PATTERN,
@@ -15,17 +24,10 @@ from praxis.backend.models.schemas.common import (
     Fqn,
     JsonObject,
     JsonValue,
-    ListQuery,
     Name,
-    ReadSchema,
-    Schema,
     ShortText,
     Text,
-    TextFilter,
-    UpdateSchema,
     UtcDatetime,
-    VersionedRead,
-    VersionedUpdate,
     rule_violation,
 )
 

@@ -6,18 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field
 
 from praxis.backend.models.orm import ResourceCategory, ResourceStatus
-from praxis.backend.models.schemas.common import (
-    Fqn,
-    JsonObject,
-    ListQuery,
-    Millimetres,
-    Name,
-    ReadSchema,
-    Schema,
-    Text,
-    TextFilter,
-    UpdateSchema,
-)
+from praxis.backend.models.schemas.common import ListQuery, ReadSchema, Schema, TextFilter, UpdateSchema
+from praxis.backend.models.schemas.fields import Fqn, JsonObject, Millimetres, Name, Text
 
 
 class ResourceDefinitionCreate(Schema):

@@ -3,16 +3,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from praxis.backend.models.orm import WorkcellStatus
-from praxis.backend.models.schemas.common import (
-    JsonObject,
-    ListQuery,
-    Name,
-    Schema,
-    Text,
-    TextFilter,
-    VersionedRead,
-    VersionedUpdate,
-)
+from praxis.backend.models.schemas.common import ListQuery, Schema, TextFilter, VersionedRead, VersionedUpdate
+from praxis.backend.models.schemas.fields import JsonObject, Name, Text
 
 
 class WorkcellCreate(Schema):
