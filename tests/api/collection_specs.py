@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from praxis.backend.api.routers.collections import COLLECTIONS as ROUTED
+from praxis.backend.api.routers.collections import Collection
 from praxis.backend.models.orm import ResourceCategory, RunStatus
 from tests.api.helpers import API
 from tests.builders import Builders, unique_name
@@ -149,10 +151,6 @@ class CollectionSpec:
     id: str
     #: under ``/api/v1``
     path: str
-    #: the ``entity`` its errors name
-    entity: str
-    #: its builder's attribute on ``repos``
-    builder: str
     #: a valid create body with a name of its own, making the rows it refers to
     body: BodyFactory
     #: whether rows carry a ``version`` that updates check (optimistic locking)
@@ -231,6 +229,21 @@ class CollectionSpec:
             *self.invalid_updates,
         ]
 
+    @property
+    def collection(self) -> Collection:
+        """The API's collection at ``path``: the aggregate and table come from there, not from here."""
+        return next(c for c in ROUTED if c.path == f"/{self.path}")
+
+    @property
+    def entity(self) -> str:
+        """The ``entity`` its errors name: the aggregate's table."""
+        return self.collection.table
+
+    @property
+    def builder(self) -> str:
+        """Its builder's attribute on ``repos``: the aggregate's name."""
+        return self.collection.aggregate
+
 
 # -- the valid bodies, each named apart --------------------------------------------------------------
 
@@ -281,8 +294,6 @@ _MARCH_1 = datetime(2026, 3, 1, 10, 15, tzinfo=UTC)
 WORKCELLS = CollectionSpec(
     id="workcells",
     path="workcells",
-    entity="workcell",
-    builder="workcell",
     body=_workcell,
     versioned=True,
     required=("name",),
@@ -316,8 +327,6 @@ WORKCELLS = CollectionSpec(
 MACHINES = CollectionSpec(
     id="machines",
     path="machines",
-    entity="machine",
-    builder="machine",
     body=_machine,
     versioned=True,
     required=("name", "fqn"),
@@ -349,8 +358,6 @@ MACHINES = CollectionSpec(
 RESOURCE_DEFINITIONS = CollectionSpec(
     id="resource-definitions",
     path="resources/definitions",
-    entity="resource_definition",
-    builder="resource_definition",
     body=_resource_definition,
     versioned=False,
     required=("name", "fqn"),
@@ -374,8 +381,6 @@ RESOURCE_DEFINITIONS = CollectionSpec(
 RESOURCES = CollectionSpec(
     id="resources",
     path="resources",
-    entity="resource",
-    builder="resource",
     body=_resource,
     versioned=False,
     required=("name", "resource_definition_id"),
@@ -410,8 +415,6 @@ RESOURCES = CollectionSpec(
 DECK_TYPES = CollectionSpec(
     id="deck-types",
     path="decks/types",
-    entity="deck_definition",
-    builder="deck_definition",
     body=_deck_definition,
     versioned=True,
     required=("name", "fqn"),
@@ -453,8 +456,6 @@ DECK_TYPES = CollectionSpec(
 DECKS = CollectionSpec(
     id="decks",
     path="decks",
-    entity="deck",
-    builder="deck",
     body=_deck,
     versioned=True,
     required=("name", "machine_id", "deck_definition_id"),
@@ -490,8 +491,6 @@ DECKS = CollectionSpec(
 PROTOCOL_DEFINITIONS = CollectionSpec(
     id="protocol-definitions",
     path="protocols/definitions",
-    entity="protocol_definition",
-    builder="protocol_definition",
     body=_protocol_definition,
     versioned=False,
     required=("name", "fqn"),
@@ -528,8 +527,6 @@ PROTOCOL_DEFINITIONS = CollectionSpec(
 PROTOCOL_RUNS = CollectionSpec(
     id="protocol-runs",
     path="protocols/runs",
-    entity="protocol_run",
-    builder="protocol_run",
     body=_protocol_run,
     versioned=True,
     required=("protocol_definition_id",),
@@ -555,8 +552,6 @@ PROTOCOL_RUNS = CollectionSpec(
 OUTPUTS = CollectionSpec(
     id="outputs",
     path="outputs",
-    entity="function_data_output",
-    builder="data_output",
     body=_output,
     versioned=False,
     required=("protocol_run_id", "name"),

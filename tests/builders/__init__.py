@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, get_type_hints
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from praxis.backend.repositories import AGGREGATES as REGISTRY
 from praxis.backend.repositories import Repositories
 from tests.builders.base import Builder, Parent, UnknownFieldError, unique_name
 from tests.builders.data_output import DataOutputBuilder
@@ -22,6 +23,11 @@ from tests.builders.workcell import WorkcellBuilder
 
 class Builders:
     """A builder per aggregate over one session, named as ``Repositories`` names the repositories.
+
+    The builders are found by the registry of aggregates (``praxis.backend.repositories.AGGREGATES``):
+    each aggregate's builder is the ``Builder`` subclass whose ``repository_name`` names it. The
+    annotations below only tell type checkers and editors what ``repos.deck`` is; a test checks that
+    they say what the registry says.
 
     Not a ``Repositories``: a service takes the real repositories (``builders.repositories``, or the
     ``repositories`` fixture), so handing it builders is a type error mypy reports, and a runtime one.
@@ -51,8 +57,18 @@ class Builders:
             await self.session.refresh(obj)
 
 
-#: each aggregate's builder class, by the name ``repos`` and ``Repositories`` give it
-BUILDERS: dict[str, type[Builder[Any]]] = get_type_hints(Builders)
+def _builder_of(aggregate: str) -> type[Builder[Any]]:
+    try:
+        return Builder.by_aggregate[aggregate]
+    except KeyError:
+        raise LookupError(
+            f"aggregate {aggregate!r} has no builder: add tests/builders/{aggregate}.py with a Builder "
+            f"whose repository_name is {aggregate!r}, and import it here"
+        ) from None
+
+
+#: each aggregate's builder class, by the name ``repos`` and ``Repositories`` give it (registry order)
+BUILDERS: dict[str, type[Builder[Any]]] = {name: _builder_of(name) for name in REGISTRY}
 #: every aggregate's name: for tests parametrised over all of them
 AGGREGATES: tuple[str, ...] = tuple(BUILDERS)
 

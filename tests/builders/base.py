@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic
 from sqlalchemy.orm import attributes
 
 from praxis.backend.db.base import Entity, new_id
+from praxis.backend.repositories import repository_class
 from praxis.backend.repositories.base import ModelT, Repository
 
 if TYPE_CHECKING:
@@ -58,6 +59,14 @@ class Builder(Generic[ModelT]):
     #: the attribute of ``Repositories`` whose repository stores these rows
     repository_name: ClassVar[str]
     parents: ClassVar[dict[str, Parent]] = {}
+    #: every builder class by the aggregate it builds, filled as the classes are defined
+    by_aggregate: ClassVar[dict[str, type[Builder[Any]]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "repository_name" in cls.__dict__:
+            repository_class(cls.repository_name)  # an aggregate the registry knows
+            Builder.by_aggregate[cls.repository_name] = cls
 
     def __init__(self, builders: Builders) -> None:
         self.builders = builders

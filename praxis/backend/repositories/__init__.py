@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, get_type_hints
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +23,11 @@ from praxis.backend.repositories.workcell import WorkcellRepository
 class Repositories:
     """Every repository over one session: ``repos.deck``, ``repos.workcell``, ...
 
-    The attribute names are the aggregates' names; the test builders (``tests.builders.Builders``) use
-    the same ones, and a test checks that they agree.
+    **The registry of aggregates.** Each annotation below names an aggregate and its repository, and
+    everything else that lists aggregates derives from it (``AGGREGATES``): the builders
+    (``tests.builders``) are looked up by these names, each API collection's service names one
+    (``repository_name``, checked when the routes are built), and the tests' collection table takes its
+    aggregate and table from the routes. Adding an aggregate starts with one line here.
     """
 
     workcell: WorkcellRepository
@@ -38,23 +43,28 @@ class Repositories:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.workcell = WorkcellRepository(session)
-        self.machine = MachineRepository(session)
-        self.resource_definition = ResourceDefinitionRepository(session)
-        self.resource = ResourceRepository(session)
-        self.deck_definition = DeckDefinitionRepository(session)
-        self.deck = DeckRepository(session)
-        self.protocol_definition = ProtocolDefinitionRepository(session)
-        self.protocol_run = ProtocolRunRepository(session)
-        self.function_call_log = FunctionCallLogRepository(session)
-        self.data_output = DataOutputRepository(session)
+        for name, repository in AGGREGATES.items():
+            setattr(self, name, repository(session))
 
     async def ping(self) -> None:
         """One round trip to the database; raises if it cannot be reached."""
         await self.session.execute(text("SELECT 1"))
 
 
+#: every aggregate's repository class, by the aggregate's name, in the order declared above
+AGGREGATES: dict[str, type[Repository[Any]]] = get_type_hints(Repositories)
+
+
+def repository_class(name: str) -> type[Repository[Any]]:
+    """The repository of aggregate ``name``; a ``LookupError`` naming the known ones otherwise."""
+    try:
+        return AGGREGATES[name]
+    except KeyError:
+        raise LookupError(f"no aggregate {name!r} in Repositories; known: {', '.join(AGGREGATES)}") from None
+
+
 __all__ = [
+    "AGGREGATES",
     "DataOutputRepository",
     "DeckDefinitionRepository",
     "DeckRepository",
@@ -67,4 +77,5 @@ __all__ = [
     "ResourceDefinitionRepository",
     "ResourceRepository",
     "WorkcellRepository",
+    "repository_class",
 ]

@@ -12,6 +12,7 @@ from praxis.backend.api.crud import crud_router
 from praxis.backend.api.routers import labware
 from praxis.backend.models.schemas import data_output, deck, machine, protocol, resource, workcell
 from praxis.backend.models.schemas.common import ListQuery
+from praxis.backend.repositories import repository_class
 from praxis.backend.services.base import CrudService
 from praxis.backend.services.data_output import DataOutputService
 from praxis.backend.services.deck import DeckDefinitionService, DeckService
@@ -25,10 +26,11 @@ from praxis.backend.services.workcell import WorkcellService
 class Collection:
     """One CRUD collection of the API: where it is, the service with its rules, and its schemas.
 
-    The service names its aggregate (``repository_name``, an attribute of ``Repositories``); a test
-    checks that every aggregate with a collection is also in ``Repositories``, the builders and the
-    tests' collection table. The ``/{id}`` routes of a collection never take the name of a
-    sub-collection (``/resources/definitions``, ``/decks/types``): see ``crud.item_path``.
+    The service names its aggregate (``repository_name``), which must be in the registry of aggregates
+    (``Repositories``): a collection for an unknown one fails when the routes are built. The tests'
+    collection table takes each collection's aggregate and table from here. The ``/{id}`` routes of a
+    collection never take the name of a sub-collection (``/resources/definitions``, ``/decks/types``):
+    see ``crud.item_path``.
     """
 
     path: str
@@ -38,6 +40,19 @@ class Collection:
     update: type[BaseModel]
     read: type[BaseModel]
     query: type[ListQuery]
+
+    def __post_init__(self) -> None:
+        repository_class(self.aggregate)
+
+    @property
+    def aggregate(self) -> str:
+        """The aggregate's name in ``Repositories``: ``deck_definition`` for ``/decks/types``."""
+        return self.service.repository_name
+
+    @property
+    def table(self) -> str:
+        """The table its rows live in, which error bodies name as ``entity``."""
+        return repository_class(self.aggregate).model.__tablename__
 
 
 COLLECTIONS: list[Collection] = [
