@@ -83,7 +83,7 @@ def missing_routes() -> list[str]:
 
 
 # -- seeding ----------------------------------------------------------------------------------------
-async def seed_deck_types(repos: Builders, rows: int) -> None:
+async def seed_deck_definitions(repos: Builders, rows: int) -> None:
     for start in range(0, rows, DECK_TYPE_BATCH):
         await repos.deck_definition.create_batch(min(DECK_TYPE_BATCH, rows - start), positions=POSITIONS)
 
@@ -94,7 +94,7 @@ async def seed_runs(repos: Builders, rows: int) -> None:
             await repos.protocol_run.append_call(run, function_name=function_name)
 
 
-SEEDERS = {"/api/v1/decks/types": seed_deck_types, "/api/v1/protocols/runs": seed_runs}
+SEEDERS = {"/api/v1/decks/types": seed_deck_definitions, "/api/v1/protocols/runs": seed_runs}
 #: the children every item of a route's page carries, and how many each has
 CHILDREN = {
     "/api/v1/decks/types": ("positions", len(POSITIONS)),

@@ -81,7 +81,7 @@ def plate_type(**overrides: Any) -> dict[str, Any]:
     return {"name": "Corning 96 flat", "fqn": PLATE_FQN, "category": "plate", **overrides}
 
 
-def deck_type(**overrides: Any) -> dict[str, Any]:
+def deck_definition(**overrides: Any) -> dict[str, Any]:
     """A deck definition body with two positions."""
     return {
         "name": "STARlet deck",
@@ -111,11 +111,11 @@ async def resource_body(repos: Builders, **overrides: Any) -> dict[str, Any]:
 async def deck_body(repos: Builders, **overrides: Any) -> dict[str, Any]:
     """A deck body on a new machine and deck type."""
     machine = await repos.machine.create()
-    deck_type = await repos.deck_definition.create()
+    deck_definition = await repos.deck_definition.create()
     return {
         "name": "deck-1",
         "machine_id": str(machine.accession_id),
-        "deck_definition_id": str(deck_type.accession_id),
+        "deck_definition_id": str(deck_definition.accession_id),
         **overrides,
     }
 
@@ -265,7 +265,7 @@ async def _resource(repos: Builders) -> dict[str, Any]:
 
 
 async def _deck_definition(repos: Builders) -> dict[str, Any]:
-    return deck_type(name=unique_name("deck type"))
+    return deck_definition(name=unique_name("deck type"))
 
 
 async def _deck(repos: Builders) -> dict[str, Any]:

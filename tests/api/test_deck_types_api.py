@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.models.orm import DeckPositionDefinitionOrm
-from tests.api.collection_specs import OT2, STARLET, deck_type
+from tests.api.collection_specs import OT2, STARLET, deck_definition
 from tests.api.helpers import API, names, total
 from tests.builders import Builders
 
@@ -27,7 +27,7 @@ async def test_create_returns_the_deck_type_with_its_positions(
 ) -> None:
     response = await client.post(
         URL,
-        json=deck_type(
+        json=deck_definition(
             description="Hamilton STARlet",
             size_x_mm=1360,
             positioning_config={"rails": 30},

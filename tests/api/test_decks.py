@@ -9,14 +9,14 @@ from tests.builders import Builders
 
 async def test_create_deck(client: httpx.AsyncClient, repos: Builders) -> None:
     machine = await repos.machine.create()
-    deck_type = await repos.deck_definition.create()
+    deck_definition = await repos.deck_definition.create()
 
     response = await client.post(
         "/api/v1/decks/",
         json={
             "name": "deck-1",
             "machine_id": str(machine.accession_id),
-            "deck_definition_id": str(deck_type.accession_id),
+            "deck_definition_id": str(deck_definition.accession_id),
         },
     )
 
@@ -26,7 +26,7 @@ async def test_create_deck(client: httpx.AsyncClient, repos: Builders) -> None:
     assert body["workcell_id"] == str(machine.workcell_id)
     stored = await repos.deck.get(body["accession_id"])
     assert stored.parent_machine_id == machine.accession_id
-    assert stored.deck_definition_id == deck_type.accession_id
+    assert stored.deck_definition_id == deck_definition.accession_id
 
 
 async def test_get_deck(client: httpx.AsyncClient, repos: Builders) -> None:

@@ -26,7 +26,7 @@ CALLS = ["aspirate", "dispense"]
 AddRows = Callable[[Builders, int], Awaitable[None]]
 
 
-async def add_deck_types(repos: Builders, n: int) -> None:
+async def add_deck_definitions(repos: Builders, n: int) -> None:
     """``n`` deck types, each with the builder's two positions, rail-1 and rail-2."""
     await repos.deck_definition.create_batch(n)
 
@@ -39,7 +39,7 @@ async def add_runs(repos: Builders, n: int) -> None:
 
 
 LISTS = [
-    pytest.param(f"{API}/decks/types", add_deck_types, "positions", "name", ["rail-1", "rail-2"], id="deck-types"),
+    pytest.param(f"{API}/decks/types", add_deck_definitions, "positions", "name", ["rail-1", "rail-2"], id="deck-types"),
     pytest.param(f"{API}/protocols/runs", add_runs, "function_calls", "function_name", CALLS, id="runs"),
 ]  # fmt: skip
 

@@ -7,7 +7,7 @@ from tests.builders.base import Builder, unique_name
 
 
 class DeckDefinitionBuilder(Builder[DeckDefinitionOrm]):
-    """Deck types come with two positions unless ``positions=[...]`` (dicts or objects) says otherwise."""
+    """Deck definitions (deck types) come with two positions unless ``positions=[...]`` (dicts or objects) says otherwise."""
 
     repository_name = "deck_definition"
 

@@ -67,7 +67,7 @@ class Lab:
     def __init__(self) -> None:
         self.workcells: list[str] = []
         self.machines: list[str] = []
-        self.deck_types: list[str] = []
+        self.deck_definitions: list[str] = []
         self.decks: list[str] = []
         self.definitions: list[str] = []
         self.runs: list[str] = []
@@ -96,13 +96,13 @@ async def set_up(http: httpx.AsyncClient, lab: Lab) -> None:
         )
         lab.workcells.append(workcell["accession_id"])
     positions = [{"name": f"rail-{i}"} for i in range(1, 31)]
-    deck_type = await created(
+    deck_definition = await created(
         http.post(
             "/api/v1/decks/types",
             json={"name": "STARlet", "fqn": "pylabrobot.resources.STARLetDeck", "positions": positions},
         )
     )
-    lab.deck_types.append(deck_type["accession_id"])
+    lab.deck_definitions.append(deck_definition["accession_id"])
     for workcell_id in lab.workcells:
         machine = await created(
             http.post(
@@ -121,7 +121,7 @@ async def set_up(http: httpx.AsyncClient, lab: Lab) -> None:
                 json={
                     "name": lab.name("deck"),
                     "machine_id": machine["accession_id"],
-                    "deck_definition_id": deck_type["accession_id"],
+                    "deck_definition_id": deck_definition["accession_id"],
                 },
             )
         )
@@ -151,7 +151,7 @@ async def list_decks(
     }
 
 
-async def list_deck_types(
+async def list_deck_definitions(
     http: httpx.AsyncClient, lab: Lab, rng: random.Random
 ) -> tuple[httpx.Response, set[int]]:
     return await http.get("/api/v1/decks/types", params={"limit": 20}), {200}
@@ -228,7 +228,7 @@ async def missing_deck(
 
 MIX: list[tuple[Request, int]] = [
     (list_decks, 20),
-    (list_deck_types, 10),
+    (list_deck_definitions, 10),
     (list_runs, 10),
     (get_machine, 20),
     (create_workcell, 8),

@@ -139,10 +139,10 @@ async def test_simultaneous_updates_of_one_version_through_the_api_let_one_win(
 
 
 async def test_transitions_and_deck_type_edits_check_the_version_too(api: httpx.AsyncClient) -> None:
-    deck_type = (
+    deck_definition = (
         await api.post("/api/v1/decks/types", json={"name": "OT-2", "fqn": "pylabrobot.resources.OTDeck"})
     ).json()
-    url = f"/api/v1/decks/types/{deck_type['accession_id']}"
+    url = f"/api/v1/decks/types/{deck_definition['accession_id']}"
     assert (await api.patch(url, json={"positions": [{"name": "1"}], "version": 1})).json()["version"] == 2
     stale = await api.patch(url, json={"positions": [{"name": "2"}], "version": 1})
     assert stale.status_code == 409

@@ -172,9 +172,9 @@ async def test_a_new_row_reads_its_empty_collections_without_a_query(
 ) -> None:
     definition = await repos.protocol_definition.create()
     run = await repositories.protocol_run.create(name="fresh", protocol_definition_id=definition.accession_id)
-    deck_type = await repositories.deck_definition.create(name="bare", fqn="pylabrobot.resources.Deck")
+    deck_definition = await repositories.deck_definition.create(name="bare", fqn="pylabrobot.resources.Deck")
     with count_queries() as queries:
-        assert (run.function_calls, deck_type.positions) == ([], [])
+        assert (run.function_calls, deck_definition.positions) == ([], [])
     assert queries.count == 0
 
 

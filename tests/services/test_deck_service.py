@@ -7,10 +7,14 @@ from tests.builders import Builders
 
 async def test_create_deck_remaps_machine_id(repos: Builders, repositories: Repositories) -> None:
     machine = await repos.machine.create()
-    deck_type = await repos.deck_definition.create()
+    deck_definition = await repos.deck_definition.create()
 
     deck = await DeckService(repositories).create(
-        {"name": "remapped", "machine_id": machine.accession_id, "deck_definition_id": deck_type.accession_id}
+        {
+            "name": "remapped",
+            "machine_id": machine.accession_id,
+            "deck_definition_id": deck_definition.accession_id,
+        }
     )
 
     assert deck.parent_machine_id == machine.accession_id

@@ -16,7 +16,8 @@ from praxis.backend.repositories.statements import bulk_insert
 
 
 class DeckDefinitionRepository(Repository[DeckDefinitionOrm]):
-    """Deck types; every read returns them with their positions (one extra query, whatever the count)."""
+    """Deck definitions (deck types); every read returns them with their positions (one extra query,
+    whatever the count)."""
 
     model = DeckDefinitionOrm
     eager = (selectinload(DeckDefinitionOrm.positions),)

@@ -11,7 +11,7 @@ from praxis.backend.services.base import CrudService
 
 
 class DeckDefinitionService(CrudService[DeckDefinitionOrm]):
-    """Deck types; their positions are created, replaced and returned with them."""
+    """Deck definitions (deck types); their positions are created, replaced and returned with them."""
 
     repository_name = "deck_definition"
     orderable = frozenset({"created_at", "updated_at", "name", "fqn"})

@@ -65,7 +65,7 @@ async def seed_demo(repos: Repositories) -> DemoLab:
             "connection_info": {"backend": "pylabrobot.plate_reading.clario_star.CLARIOStar"},
         }
     )
-    deck_type = await DeckDefinitionService(repos).create(
+    deck_definition = await DeckDefinitionService(repos).create(
         {
             "name": "Hamilton STARlet deck",
             "fqn": "pylabrobot.resources.hamilton.STARLetDeck",
@@ -88,7 +88,7 @@ async def seed_demo(repos: Repositories) -> DemoLab:
         {
             "name": "STARlet deck",
             "machine_id": star.accession_id,
-            "deck_definition_id": deck_type.accession_id,
+            "deck_definition_id": deck_definition.accession_id,
         }
     )
 

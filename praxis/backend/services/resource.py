@@ -71,8 +71,8 @@ class ResourceService(CrudService[ResourceOrm]):
             raise InvalidReferenceError(
                 f"deck {deck_id} does not exist", entity="resource", field="deck_id", value=deck_id
             )
-        deck_type = await self.repos.deck_definition.get(deck.deck_definition_id)
-        names = [p.name for p in deck_type.positions]
+        deck_definition = await self.repos.deck_definition.get(deck.deck_definition_id)
+        names = [p.name for p in deck_definition.positions]
         if position not in names:
             raise InvalidValueError(
                 f"labware on deck {deck.name!r} sits at one of its positions: {', '.join(names) or 'none'}",

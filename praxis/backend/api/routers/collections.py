@@ -94,7 +94,7 @@ COLLECTIONS: list[Collection] = [
     ),
     Collection(
         "/decks/types",
-        "deck_types",
+        "deck_definitions",
         DeckDefinitionService,
         deck.DeckDefinitionCreate,
         deck.DeckDefinitionUpdate,
