@@ -211,6 +211,11 @@ def kept_database_name(nodeid: str) -> str:
     return f"{KEPT_PREFIX}{stem[:room].rstrip('_') or 'test'}_{digest}"
 
 
+def kept_lock_key(name: str) -> int:
+    """The advisory-lock key that says a live run still holds the kept database ``name``."""
+    return _lock_key("kept", name)
+
+
 def _kept(name: str) -> str:
     """The guard for kept databases: ``_owned()``'s, and the exact shape ``kept_database_name`` gives."""
     if not _KEPT_DATABASE.fullmatch(name):
@@ -525,7 +530,7 @@ class Harness:
         someone is connected to it: a kept database is never dropped under a reader.
         """
         quoted = _kept(name)
-        key = _lock_key("kept", name)
+        key = kept_lock_key(name)
         async with self._locked() as connection:
             if name not in self._kept:
                 if await database_exists(connection, name) and key & _UNSIGNED in await _held_keys(
@@ -550,7 +555,7 @@ class Harness:
         async with self._locked() as connection:
             await connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
             if name in self._kept:
-                await connection.execute("SELECT pg_advisory_unlock_shared($1)", _lock_key("kept", name))
+                await connection.execute("SELECT pg_advisory_unlock_shared($1)", kept_lock_key(name))
                 self._kept.discard(name)
 
     async def drop_kept_databases(self) -> list[str]:
@@ -563,7 +568,7 @@ class Harness:
             if not names:
                 return []
             held = await _held_keys(connection)
-            free = [name for name in names if _lock_key("kept", name) & _UNSIGNED not in held]
+            free = [name for name in names if kept_lock_key(name) & _UNSIGNED not in held]
             busy = await _busy(connection, free) if free else set()
             return [name for name in free if name not in busy and await _drop_if_unused(connection, name)]
 

@@ -107,7 +107,7 @@ async def count_rows(connection: AsyncConnection) -> dict[str, int]:
         f"SELECT '{table.name}' AS name, count(*) AS rows FROM {_quoted(table.name)}" for table in tables()
     )
     result = await connection.execute(text(union))
-    return {name: rows for name, rows in result.tuples()}
+    return {name: rows for name, rows in result.all()}
 
 
 def render_counts(counts: dict[str, int]) -> str:
@@ -115,7 +115,12 @@ def render_counts(counts: dict[str, int]) -> str:
     if not written:
         return "no rows in any table"
     listed = ", ".join(f"{name} {rows}" for name, rows in written.items())
-    return f"{sum(written.values())} rows in {len(written)} tables: {listed}"
+    tables = "1 table" if len(written) == 1 else f"{len(written)} tables"
+    return f"{_rows(sum(written.values()))} in {tables}: {listed}"
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count} rows"
 
 
 def shown_columns(table: Table) -> list[str]:
@@ -136,9 +141,9 @@ async def render_rows(connection: AsyncConnection, table: Table, count: int) -> 
             f" ORDER BY accession_id LIMIT {ROWS_SHOWN}"
         )
     )
-    rows = [[_cell(value) for value in row] for row in result.tuples()]
+    rows = [[_cell(value) for value in row] for row in result.all()]
     widths = [max(len(cell) for cell in column) for column in zip(columns, *rows, strict=False)]
-    lines = [f"{table.name} ({count} rows{f', first {ROWS_SHOWN}' if count > ROWS_SHOWN else ''})"]
+    lines = [f"{table.name} ({_rows(count)}{f', first {ROWS_SHOWN}' if count > ROWS_SHOWN else ''})"]
     for cells in [columns, *rows]:
         lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)))
     return "\n".join(line.rstrip() for line in lines)
