@@ -30,7 +30,7 @@ def _collect() -> dict[str, object]:
     for line, source in python_blocks(GUIDE.read_text()):
         namespace: dict[str, object] = {"__name__": f"{__name__}.guide_line_{line}"}
         exec(compile("\n" * (line - 1) + source, str(GUIDE), "exec"), namespace)
-        found = {
+        found: dict[str, object] = {
             name: obj
             for name, obj in namespace.items()
             if (name.startswith("test_") and callable(obj))
