@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 from praxis.backend.api.app import create_app
 from praxis.backend.repositories import Repositories
 from tests.builders import Builders
+from tests.harness import failure_report, module_data
 from tests.harness.database import (
     TestServer,
     close_process_harness,
@@ -28,8 +29,9 @@ from tests.harness.database import (
     resolve_server,
     rows_left,
 )
+from tests.harness.module_data import ScopeBuilders, ScopedTest
 from tests.harness.queries import QueryLog, counting
-from tests.harness.session import app_client, isolated_session
+from tests.harness.session import app_client, isolated_session, joined_session
 
 if TYPE_CHECKING:
     # the live tier (uvicorn and the server) is imported by the tests that use it, not by every run
@@ -41,6 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--praxis-sql",
         action="store_true",
         help="log every SQL statement and its parameters; a failing test prints its own",
+    )
+    parser.addoption(
+        failure_report.KEEP_OPTION,
+        action="store_true",
+        help="copy a failed database test's rows into praxis_test_failed_<test> for psql; the next run "
+        "with this option drops them",
     )
 
 
@@ -61,11 +69,17 @@ See "Reading rows again" in TESTING_PATTERNS.md."""
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A failure by ``MissingGreenlet`` gets the way out printed under it."""
+    """A failure by ``MissingGreenlet`` gets the way out printed under it; a failed database test, the
+    rows it wrote (read here: the transaction is rolled back in teardown, after this report is made)."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(MissingGreenlet):
         report.sections.append(("praxis: how to read an unloaded attribute", MISSING_GREENLET_HINT))
+    failure_report.add_section(item, report)
     return report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    module_data.mark_scoped_tests(items)
 
 
 @pytest.fixture(scope="session")
@@ -80,12 +94,16 @@ async def session_loop() -> asyncio.AbstractEventLoop:
 
 
 @pytest.fixture(scope="session")
-async def test_database_url(test_server: TestServer, worker_id: str) -> AsyncIterator[str]:
+async def test_database_url(
+    test_server: TestServer, worker_id: str, pytestconfig: pytest.Config
+) -> AsyncIterator[str]:
     """This worker's own database, cloned from the migrated template and dropped at the end; the
     process's harness (its server-side liveness locks) lives exactly as long."""
     harness = await process_harness(test_server)
     name = harness.worker_database_name(worker_id)
     url = await harness.prepare_worker_database(name)
+    if pytestconfig.getoption(failure_report.KEEP_OPTION):
+        await harness.drop_kept_databases()  # earlier runs': a live run's (another worker's) are held
     yield url
     leftovers = await rows_left(url)
     await harness.drop(name)
@@ -101,10 +119,55 @@ async def db_engine(test_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """A session whose every write, commits included, is rolled back when the test ends."""
+async def db_session(request: pytest.FixtureRequest, db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose every write, commits included, is rolled back when the test ends: to the
+    module's (or class's) data when the test uses ``module_repos`` or ``class_repos``, else to empty."""
+    keep_on = (
+        request.getfixturevalue("test_server")
+        if request.config.getoption(failure_report.KEEP_OPTION)
+        else None
+    )
+    if module_data.TEST_FIXTURE in request.fixturenames:
+        scoped: ScopedTest = request.getfixturevalue(module_data.TEST_FIXTURE)
+        async with joined_session(scoped.scope.connection) as session:
+            failure_report.remember(request.node, session, keep_on)
+            yield session
+        return
     async with isolated_session(db_engine) as session:
+        if module_data.open_scopes:
+            await module_data.bound_lock_waits(session)
+        failure_report.remember(request.node, session, keep_on)
         yield session
+
+
+@pytest.fixture(scope="module")
+async def module_repos(db_engine: AsyncEngine) -> AsyncIterator[ScopeBuilders]:
+    """Builders whose writes last for the whole module: for a module-scoped fixture that builds the
+    data its tests share. Each test using it is rolled back to that data (see TESTING_PATTERNS.md)."""
+    async with module_data.module_scope(db_engine) as scope:
+        yield ScopeBuilders(scope)
+
+
+@pytest.fixture(scope="class")
+async def class_repos(module_repos: ScopeBuilders) -> AsyncIterator[ScopeBuilders]:
+    """``module_repos`` for a test class: its writes last until the class's last test, on top of the
+    module's data."""
+    async with module_data.class_scope(module_repos.scope) as scope:
+        yield ScopeBuilders(scope)
+
+
+@pytest.fixture
+async def praxis_data_scope_test(request: pytest.FixtureRequest) -> AsyncIterator[ScopedTest]:
+    """The SAVEPOINT a test of a module's (or class's) data runs in; set up ahead of the test's other
+    function fixtures (``module_data.mark_scoped_tests``), rolled back after them."""
+    name = (
+        module_data.CLASS_FIXTURE
+        if module_data.CLASS_FIXTURE in request.fixturenames
+        else module_data.MODULE_FIXTURE
+    )
+    builders: ScopeBuilders = request.getfixturevalue(name)
+    async with module_data.scoped_test(builders.scope) as scoped:
+        yield scoped
 
 
 @pytest.fixture

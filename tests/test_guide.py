@@ -1,14 +1,18 @@
 """Runs every Python example of TESTING_PATTERNS.md as a test, so the guide cannot drift from the code.
 
 Each ```python block is executed in a namespace of its own (blocks are self-contained, imports
-included, so they can be copied as they are); the ``test_*`` functions it defines are collected here
-as ordinary tests, with fixtures, under their own names. Line numbers in tracebacks are the guide's.
+included, so they can be copied as they are); the ``test_*`` functions and ``Test*`` classes it
+defines are collected here as ordinary tests, with fixtures, under their own names, and the fixtures
+it defines (a module's shared data) become fixtures of this module. Line numbers in tracebacks are the
+guide's.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from _pytest.fixtures import FixtureFunctionDefinition
 
 from tests.builders import BUILDERS
 
@@ -26,8 +30,14 @@ def _collect() -> dict[str, object]:
     for line, source in python_blocks(GUIDE.read_text()):
         namespace: dict[str, object] = {"__name__": f"{__name__}.guide_line_{line}"}
         exec(compile("\n" * (line - 1) + source, str(GUIDE), "exec"), namespace)
-        found = {name: obj for name, obj in namespace.items() if name.startswith("test_") and callable(obj)}
-        assert found, f"{GUIDE.name}:{line}: a Python example must define a test_ function"
+        found: dict[str, object] = {
+            name: obj
+            for name, obj in namespace.items()
+            if (name.startswith("test_") and callable(obj))
+            or (name.startswith("Test") and isinstance(obj, type))
+        }
+        assert found, f"{GUIDE.name}:{line}: a Python example must define a test_ function or a Test class"
+        found |= {name: obj for name, obj in namespace.items() if isinstance(obj, FixtureFunctionDefinition)}
         for name, obj in found.items():
             assert name not in tests, f"{GUIDE.name}:{line}: {name} is defined twice in the guide"
             tests[name] = obj
@@ -52,9 +62,11 @@ def test_guide_examples_cover_every_fixture_and_builder() -> None:
         "committed_database",
         "db_engine",
         "test_server",
+        "module_repos",
+        "class_repos",
     ]
     missing_fixtures = [name for name in fixtures if not re.search(rf"\b{name}: ", code)]
     builders = list(BUILDERS)
     missing_builders = [name for name in builders if f"repos.{name}." not in code]
     assert missing_fixtures == [] and missing_builders == [], "the guide needs an example for these"
-    assert len(GUIDE_TESTS) >= 10
+    assert len([name for name in GUIDE_TESTS if name.startswith("test_")]) >= 10

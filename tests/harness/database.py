@@ -33,6 +33,13 @@ local machine:
 
 Every CREATE and DROP goes through ``_owned()``: the harness only touches databases named
 ``praxis_test...``, so it can never drop something it did not create.
+
+Kept databases (``--praxis-keep-failed``): ``praxis_test_failed_<test>_<hash>``, a failed test's rows
+copied out for inspection. They outlive their run on purpose, so they are not run databases (the
+orphan sweep's pattern never matches them, see ``_RUN_DATABASE``) and go through a guard of their own,
+``_kept()``, on top of ``_owned()``. The run that kept one holds a shared advisory lock on its name for
+as long as it lives; the next run that uses the option drops every kept database whose lock nobody
+holds and that nobody is connected to (a ``psql`` still open on one keeps it).
 """
 
 from __future__ import annotations
@@ -69,6 +76,9 @@ _TOKEN = re.compile(rf"[a-z][a-z0-9]{{{TOKEN_LENGTH - 1}}}")
 # twelve characters between the prefix and the next "_" (``tpl``, ``bench``, ``gw0``, ``main``).
 _RUN_DATABASE = re.compile(rf"^{OWNED_PREFIX}_({_TOKEN.pattern})_[a-z0-9_]+$")
 _ROLE = re.compile(r"[a-z][a-z0-9_]*")
+KEPT_PREFIX = f"{OWNED_PREFIX}_failed_"
+_KEPT_DATABASE = re.compile(rf"^{KEPT_PREFIX}[a-z0-9_]*[a-z0-9]_[0-9a-f]{{8}}$")
+_MAX_NAME = 63  # PostgreSQL's NAMEDATALEN - 1
 # ``test`` as a whole word of the database name: ``test_db``, ``praxis_ci_test``, ``some-test``.
 _TEST_WORD = re.compile(r"(?:^|[_-])test(?:$|[_-])", re.IGNORECASE)
 
@@ -91,6 +101,10 @@ class UnsafeDatabaseError(RuntimeError):
 
 class HarnessSetupError(RuntimeError):
     """The server or role cannot host test databases; the message says what to change."""
+
+
+class KeptDatabaseInUseError(RuntimeError):
+    """A kept database of that name is held by another live run, or someone is connected to it."""
 
 
 class HarnessWarning(UserWarning):
@@ -184,6 +198,32 @@ def _owned(name: str) -> str:
     if not name.startswith(OWNED_PREFIX):
         raise UnsafeDatabaseError(f"refusing to create or drop {name!r}: not a {OWNED_PREFIX}* database")
     return '"' + name.replace('"', '""') + '"'
+
+
+def kept_database_name(nodeid: str) -> str:
+    """``praxis_test_failed_<test>_<hash>`` for the test whose pytest node id is ``nodeid``.
+
+    ``<test>`` is the test's name with its parameters (``test_rename[bay-1]``), lower-cased, every run
+    of other characters one ``_``, cut to fit PostgreSQL's 63 characters; ``<hash>`` is eight hex
+    digits of the whole node id, so tests of the same name in two modules never share a database.
+    """
+    test = nodeid.rpartition("::")[2] or nodeid
+    stem = re.sub(r"[^a-z0-9]+", "_", test.lower()).strip("_") or "test"
+    digest = hashlib.sha256(nodeid.encode()).hexdigest()[:8]
+    room = _MAX_NAME - len(KEPT_PREFIX) - 1 - len(digest)
+    return f"{KEPT_PREFIX}{stem[:room].rstrip('_') or 'test'}_{digest}"
+
+
+def kept_lock_key(name: str) -> int:
+    """The advisory-lock key that says a live run still holds the kept database ``name``."""
+    return _lock_key("kept", name)
+
+
+def _kept(name: str) -> str:
+    """The guard for kept databases: ``_owned()``'s, and the exact shape ``kept_database_name`` gives."""
+    if not _KEPT_DATABASE.fullmatch(name):
+        raise UnsafeDatabaseError(f"refusing to keep or drop {name!r}: not a {KEPT_PREFIX}<test>_<hash> name")
+    return _owned(name)
 
 
 def createdb_advice(role: str) -> str:
@@ -360,6 +400,7 @@ class Harness:
         self._role = ""
         self._claimed: set[str] = set()  # databases whose liveness lock the keeper holds
         self._templates: set[str] = set()  # templates the keeper holds a shared lock on
+        self._kept: set[str] = set()  # kept databases the keeper holds a shared lock on
 
     async def open(self) -> Harness:
         keeper = await connect_lock_database(self.server)
@@ -378,6 +419,7 @@ class Harness:
         keeper, self._keeper = self._keeper, None
         self._claimed.clear()
         self._templates.clear()
+        self._kept.clear()
         if keeper is not None:
             await keeper.close()
 
@@ -483,6 +525,55 @@ class Harness:
             if await _busy(connection, [name]):
                 return False
             return await _drop_if_unused(connection, name)
+
+    async def create_kept(self, name: str, migrations: str | None = None) -> str:
+        """(Re)create the kept database ``name`` from the template, held by this process until it ends.
+
+        Refused (``KeptDatabaseInUseError``) when another live run holds a database of that name or
+        someone is connected to it: a kept database is never dropped under a reader.
+        """
+        quoted = _kept(name)
+        key = kept_lock_key(name)
+        async with self._locked() as connection:
+            if name not in self._kept:
+                if await database_exists(connection, name) and key & _UNSIGNED in await _held_keys(
+                    connection
+                ):
+                    raise KeptDatabaseInUseError(f"{name} is held by another test run that is still going")
+                await connection.execute("SELECT pg_advisory_lock_shared($1)", key)
+                self._kept.add(name)
+            try:
+                await connection.execute(
+                    f"DROP DATABASE IF EXISTS {quoted}"
+                )  # no FORCE: never under a reader
+            except asyncpg.ObjectInUseError as exc:
+                raise KeptDatabaseInUseError(f"{name} is open in another session: {exc}") from exc
+            template = await self._use_template(connection, migrations)
+            await connection.execute(f"CREATE DATABASE {quoted} TEMPLATE {_owned(template.name)}")
+        return self.server.url_for(name)
+
+    async def drop_kept(self, name: str) -> None:
+        """Drop the kept database ``name`` now (``FORCE``), and release this process's lock on it."""
+        quoted = _kept(name)
+        async with self._locked() as connection:
+            await connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+            if name in self._kept:
+                await connection.execute("SELECT pg_advisory_unlock_shared($1)", kept_lock_key(name))
+                self._kept.discard(name)
+
+    async def drop_kept_databases(self) -> list[str]:
+        """Drop the kept databases of earlier runs: those no live run holds and no one is connected to."""
+        async with self._locked() as connection:
+            rows = await connection.fetch(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname", KEPT_PREFIX
+            )
+            names = [row["datname"] for row in rows if _KEPT_DATABASE.fullmatch(row["datname"])]
+            if not names:
+                return []
+            held = await _held_keys(connection)
+            free = [name for name in names if kept_lock_key(name) & _UNSIGNED not in held]
+            busy = await _busy(connection, free) if free else set()
+            return [name for name in free if name not in busy and await _drop_if_unused(connection, name)]
 
     # Steps, on the keeper connection that holds the harness lock
 

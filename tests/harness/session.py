@@ -37,24 +37,33 @@ def _read_fresh(state: ORMExecuteState) -> None:
 
 
 @asynccontextmanager
+async def joined_session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session joined to ``connection``'s transaction in a SAVEPOINT of its own, closed at the end."""
+    session = joined_sessionmaker(connection)()
+    event.listen(session.sync_session, "do_orm_execute", _read_fresh)
+    # Open the session's SAVEPOINT now rather than at its first statement, so that statement counts
+    # inside a test show only what the code under test sends.
+    await session.connection()
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+@asynccontextmanager
 async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        session = joined_sessionmaker(connection)()
-        event.listen(session.sync_session, "do_orm_execute", _read_fresh)
-        # Open the session's SAVEPOINT now rather than at its first statement, so that statement
-        # counts inside a test show only what the code under test sends.
-        await session.connection()
-        try:
-            yield session
-        finally:
-            # Whatever the test did (committed, failed mid-flush, left the session broken), the outer
-            # transaction is rolled back and the connection goes back to the pool clean. Rolling it
-            # back first makes closing the session free: its SAVEPOINTs are already gone, so it sends
-            # no ROLLBACK TO SAVEPOINT of its own (one round trip less per test).
-            if transaction.is_active:
-                await transaction.rollback()
-            await session.close()
+        async with joined_session(connection) as session:
+            try:
+                yield session
+            finally:
+                # Whatever the test did (committed, failed mid-flush, left the session broken), the
+                # outer transaction is rolled back and the connection goes back to the pool clean.
+                # Rolling it back first makes closing the session free: its SAVEPOINTs are already
+                # gone, so it sends no ROLLBACK TO SAVEPOINT of its own (one round trip less per test).
+                if transaction.is_active:
+                    await transaction.rollback()
 
 
 def bind_app(app: FastAPI, session: AsyncSession) -> FastAPI:
