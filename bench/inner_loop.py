@@ -34,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from praxis.backend.db.embedded import stop_embedded_server
+
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = Path(__file__).resolve().parent / "results-inner-loop.json"
 ONE_TEST = "tests/api/test_decks.py::test_create_deck"
@@ -117,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     figures["client_per_test"] = asyncio.run(client_cost(max(args.rounds * 6, 30)))
     with tempfile.TemporaryDirectory(prefix="praxis-cold-") as cache:
         cold, _ = timed(pytest(ONE_TEST), clean_env(XDG_CACHE_HOME=cache))
+        # the run leaves its server up for a next run; there is none on a directory about to go
+        stop_embedded_server(Path(cache) / "praxis" / "test-pgdata")
     figures["cold_first_run_s"] = round(cold, 2)
     if not args.no_suite:
         figures["suite_n1"] = suite_per_test(1)

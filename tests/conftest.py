@@ -7,6 +7,7 @@ so the engine's pooled connections and every test share it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
@@ -36,6 +37,12 @@ from tests.harness.session import app_client, isolated_session, joined_session
 if TYPE_CHECKING:
     # the live tier (uvicorn and the server) is imported by the tests that use it, not by every run
     from tests.harness.live import LiveServer
+
+
+# Everything imported so far (the application, SQLAlchemy, pydantic, the harness) lives as long as the
+# process: moved out of the collector's reach, so the full collections pytest runs at the end of a
+# session, and Python's own during it, walk only what the tests create.
+gc.freeze()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
