@@ -87,6 +87,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     module_data.mark_scoped_tests(items)
+    # the slow tests first, longest first: xdist hands tests out as workers free up, so the others
+    # share the remaining workers while these run, instead of one worker running them at the end
+    items.sort(key=lambda item: -slow_seconds(item))
+
+
+def slow_seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("slow")
+    return (
+        0.0 if marker is None else float(marker.kwargs.get("seconds", marker.args[0] if marker.args else 1))
+    )
 
 
 @pytest.fixture(scope="session")

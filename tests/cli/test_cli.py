@@ -15,9 +15,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+
+#: each runs ``praxis`` in a new process: a second or more apiece
+pytestmark = pytest.mark.slow(seconds=3)
 
 
 def praxis(

@@ -67,6 +67,7 @@ def migrations_dir(site: Path, cwd: Path) -> str:
     return run(sys.executable, "-c", code, env={"PYTHONPATH": str(site)}, cwd=cwd).strip()
 
 
+@pytest.mark.slow(seconds=10)
 async def test_an_installed_wheel_migrates_an_empty_database_and_loads_the_demo(
     empty_database: str, tmp_path: Path
 ) -> None:

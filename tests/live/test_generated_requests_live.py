@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.harness.live import LiveServer
 
 EXAMPLES_PER_OPERATION = 4
@@ -42,6 +44,7 @@ def schemathesis_command(url: str, seed: int) -> list[str]:
     ]
 
 
+@pytest.mark.slow(seconds=TIME_BUDGET_S)
 def test_an_outside_fuzzer_finds_nothing(live_server: LiveServer, tmp_path: Path) -> None:
     seed = random.SystemRandom().randrange(2**32)
     command = schemathesis_command(live_server.url, seed)

@@ -11,6 +11,7 @@ from tests.harness.load import run
 
 
 @pytest.mark.xdist_group("load")
+@pytest.mark.slow(seconds=15)
 async def test_short_load_run_has_no_errors(committed_database: str, test_server: TestServer) -> None:
     async with server_turn(test_server, "load"):  # runs sharing the server: one load run at a time
         figures = await run(committed_database, requests=1000, clients=50)
