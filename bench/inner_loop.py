@@ -10,7 +10,8 @@ Figures, each a median over rounds (``--rounds``), printed with their ratios and
   (target: at most 1.5);
 * **suite per test**: the whole suite's wall time divided by its number of tests, with ``-n 1`` and
   ``-n 2`` (target with ``-n 2``: at most half of the 100 ms per test measured before the inner-loop
-  work; ``--no-suite`` skips these two runs);
+  work), and with ``-n 2 -m "not slow"`` to show what the few slow tests cost; ``--no-suite`` skips
+  these runs;
 * **client per test**: in-process, entering the ``client`` fixture's context on a test session and
   sending one ``GET /health``, with the shared application (what the fixture does now) and with a
   new application per test (what it did before);
@@ -68,8 +69,8 @@ def median_of(rounds: int, measure: Callable[[], float]) -> dict[str, Any]:
     return {"median_s": round(statistics.median(samples), 3), "samples_s": [round(s, 3) for s in samples]}
 
 
-def suite_per_test(workers: int) -> dict[str, Any]:
-    wall, output = timed(pytest("-n", str(workers)))
+def suite_per_test(workers: int, *selection: str) -> dict[str, Any]:
+    wall, output = timed(pytest("-n", str(workers), *selection))
     passed = int(re.search(r"(\d+) passed", output).group(1))  # type: ignore[union-attr]
     return {"wall_s": round(wall, 1), "tests": passed, "per_test_ms": round(1000 * wall / passed, 1)}
 
@@ -107,7 +108,7 @@ async def client_cost(rounds: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inner_loop", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--no-suite", action="store_true", help="skip the two whole-suite runs")
+    parser.add_argument("--no-suite", action="store_true", help="skip the whole-suite runs")
     args = parser.parse_args(argv)
 
     timed(pytest(ONE_TEST))  # warm: server data directory, template, bytecode
@@ -128,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["suite_n2"]["ratio_to_before"] = round(
             figures["suite_n2"]["per_test_ms"] / (1000 * BEFORE_PER_TEST_S), 2
         )
+        # where the time goes: the same run without the few tests marked slow (seconds each)
+        figures["suite_n2_not_slow"] = suite_per_test(2, "-m", "not slow")
 
     print(f"import floor            {figures['import_floor']['median_s']:.2f} s")
     print(
@@ -140,11 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"cold first run          {figures['cold_first_run_s']:.1f} s (server initialised, template migrated, one test)"
     )
-    for key in ("suite_n1", "suite_n2"):
+    labels = {"suite_n1": "suite -n 1", "suite_n2": "suite -n 2", "suite_n2_not_slow": "  without slow"}
+    for key, label in labels.items():
         if key in figures:
             run = figures[key]
             print(
-                f"suite {key[-2:]}                {run['per_test_ms']:.1f} ms per test ({run['tests']} tests in {run['wall_s']} s)"
+                f"{label:<24}{run['per_test_ms']:.1f} ms per test ({run['tests']} tests in {run['wall_s']} s)"
             )
     if "suite_n2" in figures:
         print(
