@@ -18,6 +18,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -61,9 +62,12 @@ def generate(strategy: Any, count: int) -> list[Any]:
 
 def _operations() -> dict[str, Any]:
     schema = schemathesis.openapi.from_dict(create_app().openapi())
-    return {
-        operation.label: operation for operation in (result.ok() for result in schema.get_all_operations())
-    }
+    operations = {}
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):  # an operation the document describes wrongly: fail, not skip it
+            raise result.err()
+        operations[result.ok().label] = result.ok()
+    return operations
 
 
 OPERATIONS = _operations()

@@ -112,7 +112,7 @@ async def test_update_changes_the_field_and_the_timestamp(
     repository = getattr(repositories, aggregate)
     field = TEXT_FIELD[aggregate]
     before_updated_at = created.updated_at
-    before_version = getattr(created, "version", None)
+    before_version = created.version if isinstance(created, Versioned) else 0
 
     updated = await repository.update(created.accession_id, **{field: "renamed"})
 
