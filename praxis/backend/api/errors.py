@@ -72,9 +72,13 @@ def responses_for(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: ERROR_RESPONSES[status] for status in (*statuses, 503)}
 
 
-def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def error_response(
+    status: int, code: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The API's error shape; also what the ASGI middlewares answer with (``await response(scope,
+    receive, send)``), so an error looks the same whichever layer refuses the request."""
     body = ErrorBody(detail=detail, code=code, **extra).model_dump(exclude_none=True)
-    return JSONResponse(status_code=status, content=jsonable_encoder(body))
+    return JSONResponse(status_code=status, content=jsonable_encoder(body), headers=headers)
 
 
 async def praxis_error(request: Request, exc: Exception) -> JSONResponse:

@@ -24,20 +24,20 @@ error shape: a declared ``Content-Length`` over the limit is refused at once; a 
 (chunked) is read up to the limit and refused as soon as it passes it. FastAPI's own
 ``max_body_size`` (0.164) is not used: it refuses a declared-too-large body only when the route reads
 it, or when the route's response starts, so a ``DELETE`` with a large body would be committed and then
-answered 413, in plain text (``test_a_delete_with_a_body_over_the_limit_is_refused_before_it_runs``). ``BodyReadTimeout`` gives the
-whole body a deadline, so a client that declares 100 bytes and sends 2 does not hold a connection
-(and a request's resources) for ever.
+answered 413, in plain text (``test_a_delete_with_a_body_over_the_limit_is_refused_before_it_runs``).
+``BodyReadTimeout`` gives the whole body a deadline, so a client that declares 100 bytes and sends 2
+does not hold a connection (and a request's resources) for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from praxis.backend.api.asgi import TrackedSend
+from praxis.backend.api.errors import error_response
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -53,7 +53,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
 
         if declared is not None:
@@ -70,7 +70,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -78,21 +78,9 @@ class BodySizeLimit:
         whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"request body is larger than {self.max_bytes} bytes", "code": "payload_too_large"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"request body is larger than {self.max_bytes} bytes"
+        await error_response(413, "payload_too_large", detail)(scope, receive, send)
 
 
 class BodyReadTimeout:
@@ -134,19 +122,8 @@ class BodyReadTimeout:
         except HTTPException as exc:
             if exc.status_code != 408 or tracked.started:
                 raise
-            body = json.dumps({"detail": exc.detail, "code": "request_timeout"}).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 408,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            response = error_response(408, "request_timeout", exc.detail, headers={"Connection": "close"})
+            await response(scope, receive, send)
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

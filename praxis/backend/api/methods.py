@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from praxis.backend.api.errors import error_response
+
 
 class HeadAsGet:
     def __init__(self, app: ASGIApp) -> None:
@@ -42,9 +44,6 @@ class NoTrailingNewline:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].endswith("\n"):
-            body = b'{"detail":"Not Found","code":"not_found"}'
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            await send({"type": "http.response.start", "status": 404, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await error_response(404, "not_found", "Not Found")(scope, receive, send)
             return
         await self.app(scope, receive, send)
