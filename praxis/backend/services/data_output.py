@@ -45,7 +45,9 @@ def well_names(count: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Plate:
-    """A run's well values of one name, laid out on the smallest standard plate that holds them."""
+    """A run's well values of one name, laid out on the smallest standard plate that holds them; the
+    API answers it as it is (``GET /protocols/runs/{id}/outputs/plate``). ``rows`` are the row letters,
+    ``grid`` one list per row (``null`` for a well with no value), ``wells`` the same values by name."""
 
     protocol_run_id: uuid.UUID
     name: str

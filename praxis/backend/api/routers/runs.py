@@ -10,7 +10,6 @@ from fastapi import APIRouter, Body, Depends, Query
 from praxis.backend.api.crud import service_dependency
 from praxis.backend.api.errors import ERROR_RESPONSES
 from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm
-from praxis.backend.models.schemas.data_output import PlateGrid
 from praxis.backend.models.schemas.protocol import (
     FunctionCallCreate,
     FunctionCallEnd,
@@ -19,7 +18,7 @@ from praxis.backend.models.schemas.protocol import (
     ProtocolRunRead,
     RunTransition,
 )
-from praxis.backend.services.data_output import DataOutputService
+from praxis.backend.services.data_output import DataOutputService, Plate
 from praxis.backend.services.protocol import CallTree, ProtocolRunService
 
 router = APIRouter(prefix="/protocols/runs", tags=["protocol_runs"], responses=ERROR_RESPONSES)
@@ -101,7 +100,7 @@ async def call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallNode]:
 
 @router.get(
     "/{id}/outputs/plate",
-    response_model=PlateGrid,
+    response_model=Plate,
     summary="The run's numeric well outputs of one name as a plate grid (rows of columns)",
 )
 async def outputs_as_plate(
@@ -109,6 +108,5 @@ async def outputs_as_plate(
     svc: Annotated[DataOutputService, Depends(service_dependency(DataOutputService))],
     name: Annotated[str, Query(min_length=1, max_length=255)],
     resource_id: uuid.UUID | None = None,
-) -> PlateGrid:
-    plate = await svc.plate(id, name, resource_id=resource_id)
-    return PlateGrid.model_validate(plate, from_attributes=True)
+) -> Plate:
+    return await svc.plate(id, name, resource_id=resource_id)

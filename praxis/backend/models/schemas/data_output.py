@@ -50,20 +50,6 @@ class WellOutputsCreate(Schema):
     deck_id: uuid.UUID | None = None
 
 
-class PlateGrid(Schema):
-    """A run's numeric well outputs of one name as a plate: ``rows`` are the row letters, ``grid`` is
-    one list per row (``null`` for a well with no value), ``wells`` the same values by well name."""
-
-    protocol_run_id: uuid.UUID
-    name: str
-    unit: str | None
-    resource_id: uuid.UUID | None
-    rows: list[str]
-    columns: int
-    wells: dict[str, float]
-    grid: list[list[float | None]]
-
-
 class DataOutputUpdate(UpdateSchema):
     nullable = frozenset({"unit", "well_name", "data_quality_score"})
 
