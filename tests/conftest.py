@@ -93,10 +93,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def slow_seconds(item: pytest.Item) -> float:
+    """How long a ``@pytest.mark.slow(seconds=...)`` test says it runs; 0 for the others."""
     marker = item.get_closest_marker("slow")
-    return (
-        0.0 if marker is None else float(marker.kwargs.get("seconds", marker.args[0] if marker.args else 1))
-    )
+    if marker is None:
+        return 0.0
+    return float(marker.kwargs.get("seconds", marker.args[0] if marker.args else 1))
 
 
 @pytest.fixture(scope="session")

@@ -543,9 +543,8 @@ class Harness:
                 await connection.execute("SELECT pg_advisory_lock_shared($1)", key)
                 self._kept.add(name)
             try:
-                await connection.execute(
-                    f"DROP DATABASE IF EXISTS {quoted}"
-                )  # no FORCE: never under a reader
+                # no FORCE: a kept database is never dropped under a reader
+                await connection.execute(f"DROP DATABASE IF EXISTS {quoted}")
             except asyncpg.ObjectInUseError as exc:
                 raise KeptDatabaseInUseError(f"{name} is open in another session: {exc}") from exc
             template = await self._use_template(connection, migrations)
