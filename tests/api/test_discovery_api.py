@@ -246,3 +246,13 @@ async def test_a_path_with_a_nul_character_is_422(
 ) -> None:
     assert_validation_error(await discovery_client.post(URL, json={"path": "protocols\x00"}), "path")
     assert await repos.protocol_definition.count() == 0
+
+
+async def test_a_home_directory_of_no_user_is_403_like_any_path_outside_the_root(
+    discovery_client: httpx.AsyncClient, repos: Builders
+) -> None:
+    response = await discovery_client.post(URL, json={"path": "~praxis-no-such-user\U0003cc68/plates"})
+
+    body = assert_error(response, 403, "forbidden", field="path")
+    assert "outside the allowed protocol roots" in body["detail"]
+    assert await repos.protocol_definition.count() == 0

@@ -32,20 +32,29 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
     can lead out of a root.
 
     Containment is checked before existence, so a path outside the roots is refused the same way whether
-    or not it exists: the error says nothing about the filesystem beyond the roots.
+    or not it exists: the error says nothing about the filesystem beyond the roots. That includes
+    ``~name`` for a user the machine does not have: with roots it is outside them, like ``~root``;
+    without roots it names no directory.
     """
     roots = None if allowed_roots is None else [Path(root).expanduser().resolve() for root in allowed_roots]
-    given = Path(path).expanduser()
-    if roots is not None:
-        if not roots:
-            raise ForbiddenError(
-                "protocol discovery is not enabled: no protocol roots are configured "
-                "(set PRAXIS_PROTOCOL_ROOTS)",
-                field="path",
-                value=str(path),
-            )
-        if not given.is_absolute():
-            given = roots[0] / given
+    if roots is not None and not roots:
+        raise ForbiddenError(
+            "protocol discovery is not enabled: no protocol roots are configured (set PRAXIS_PROTOCOL_ROOTS)",
+            field="path",
+            value=str(path),
+        )
+    try:
+        given = Path(path).expanduser()
+    except RuntimeError:  # ``~name`` for a user this machine does not have
+        if roots is not None:  # no root holds it; and a client learns nothing about the server's users
+            raise _outside_the_roots(path) from None
+        raise InvalidValueError(
+            f"protocol path {str(path)!r} names a home directory this machine does not have",
+            field="path",
+            value=str(path),
+        ) from None
+    if roots is not None and not given.is_absolute():
+        given = roots[0] / given
     try:
         directory = given.resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop (RuntimeError before 3.13), NUL bytes
@@ -53,11 +62,7 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
             f"protocol path {str(path)!r} cannot be resolved: {exc}", field="path", value=str(path)
         ) from None
     if roots is not None and not any(directory.is_relative_to(root) for root in roots):
-        raise ForbiddenError(
-            f"protocol directory {str(path)!r} is outside the allowed protocol roots",
-            field="path",
-            value=str(path),
-        )
+        raise _outside_the_roots(path)
     if not directory.exists():
         raise InvalidValueError(
             f"protocol directory {str(path)!r} does not exist", field="path", value=str(path)
@@ -67,3 +72,11 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
             f"protocol path {str(path)!r} is not a directory", field="path", value=str(path)
         )
     return directory
+
+
+def _outside_the_roots(path: Path | str) -> ForbiddenError:
+    return ForbiddenError(
+        f"protocol directory {str(path)!r} is outside the allowed protocol roots",
+        field="path",
+        value=str(path),
+    )
