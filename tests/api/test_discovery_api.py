@@ -256,3 +256,15 @@ async def test_a_home_directory_of_no_user_is_403_like_any_path_outside_the_root
     body = assert_error(response, 403, "forbidden", field="path")
     assert "outside the allowed protocol roots" in body["detail"]
     assert await repos.protocol_definition.count() == 0
+
+
+async def test_a_path_that_is_no_unicode_text_is_422(
+    discovery_client: httpx.AsyncClient, repos: Builders
+) -> None:
+    # ``\ud800`` alone is a valid JSON escape but no character
+    response = await discovery_client.post(
+        URL, content='{"path": "~\\ud800"}', headers={"content-type": "application/json"}
+    )
+
+    assert_validation_error(response, "path")
+    assert await repos.protocol_definition.count() == 0

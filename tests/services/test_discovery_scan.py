@@ -160,7 +160,7 @@ def test_inside_a_root_a_missing_directory_or_a_file_is_refused(
     assert message in raised.value.message
 
 
-@pytest.mark.parametrize("path", ["~praxis-no-such-user", "~praxis-no-such-user/plates", "~root"])
+@pytest.mark.parametrize("path", ["~praxis-no-such-user", "~praxis-no-such-user/plates", "~\ud800", "~root"])
 def test_a_home_directory_is_outside_the_roots_whether_or_not_its_user_exists(
     tmp_path: Path, path: str
 ) -> None:
@@ -171,9 +171,10 @@ def test_a_home_directory_is_outside_the_roots_whether_or_not_its_user_exists(
     assert "outside the allowed protocol roots" in raised.value.message
 
 
-def test_without_roots_a_home_directory_of_no_user_is_refused() -> None:
+@pytest.mark.parametrize("path", ["~praxis-no-such-user/plates", "~\ud800"])
+def test_without_roots_a_home_directory_of_no_user_is_refused(path: str) -> None:
     with pytest.raises(InvalidValueError) as raised:
-        confined_directory("~praxis-no-such-user/plates", None)
+        confined_directory(path, None)
 
     assert raised.value.field == "path"
     assert "home directory" in raised.value.message

@@ -45,7 +45,7 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
         )
     try:
         given = Path(path).expanduser()
-    except RuntimeError:  # ``~name`` for a user this machine does not have
+    except (RuntimeError, ValueError):  # ``~name`` for a user this machine does not have or cannot name
         if roots is not None:  # no root holds it; and a client learns nothing about the server's users
             raise _outside_the_roots(path) from None
         raise InvalidValueError(
