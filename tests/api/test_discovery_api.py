@@ -209,6 +209,16 @@ async def test_a_missing_directory_under_the_root_is_409(
     assert await repos.protocol_definition.count() == 0
 
 
+async def test_a_name_too_long_for_the_filesystem_is_409(
+    discovery_client: httpx.AsyncClient, repos: Builders
+) -> None:
+    response = await discovery_client.post(URL, json={"path": "0" * 5000})
+
+    body = assert_error(response, 409, "invalid_value", field="path")
+    assert "cannot be read" in body["detail"]
+    assert await repos.protocol_definition.count() == 0
+
+
 async def test_a_file_instead_of_a_directory_is_409(
     discovery_client: httpx.AsyncClient, repos: Builders, protocols: Path
 ) -> None:

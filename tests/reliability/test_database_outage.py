@@ -6,6 +6,7 @@ so it never disturbs the server the rest of the suite runs on.
 
 from __future__ import annotations
 
+import errno
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,12 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from praxis.backend.api.app import create_app
 from praxis.backend.db.embedded import start_embedded_server
 from praxis.backend.db.migrations import upgrade_to_head
+from tests.harness.session import bind_app
 
 
 @pytest.fixture
@@ -73,3 +76,22 @@ async def test_the_api_answers_503_while_the_database_is_down_and_recovers(
     names = [w["name"] for w in (await api.get("/api/v1/workcells")).json()]
     assert names == ["before the outage"]  # the refused write left nothing behind
     assert (await api.post("/api/v1/workcells", json={"name": "after the outage"})).status_code == 201
+
+
+async def test_a_filesystem_error_is_a_logged_500_not_an_outage(db_session: AsyncSession) -> None:
+    """Connection failures are ``OSError``s naming no file; one that names a file is this server's fault."""
+    app = create_app()
+    failing = APIRouter()
+
+    @failing.get("/read-a-file")
+    async def read_a_missing_file() -> None:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/praxis/missing.cfg")
+
+    app.include_router(failing)
+    bind_app(app, db_session)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://praxis.test") as http:
+        response = await http.get("/read-a-file")
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"

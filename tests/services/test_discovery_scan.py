@@ -180,6 +180,17 @@ def test_without_roots_a_home_directory_of_no_user_is_refused(path: str) -> None
     assert "home directory" in raised.value.message
 
 
+@pytest.mark.parametrize("roots", ["tmp_path", None])
+def test_a_name_too_long_for_the_filesystem_is_refused(tmp_path: Path, roots: str | None) -> None:
+    too_long = str(tmp_path / ("0" * 5000))
+
+    with pytest.raises(InvalidValueError) as raised:
+        confined_directory(too_long, None if roots is None else [tmp_path])
+
+    assert raised.value.field == "path"
+    assert "cannot be read" in raised.value.message
+
+
 def test_a_path_that_cannot_be_resolved_is_refused(tmp_path: Path) -> None:
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
 

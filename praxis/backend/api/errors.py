@@ -161,7 +161,9 @@ def _database_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, ConnectionError | TimeoutError | OSError)
+    # a socket's errors (refused, unreachable, a missing Unix socket) name no file; the filesystem's
+    # do, and a filesystem error is no outage but a fault of this server's, answered 500 and logged
+    return isinstance(exc, OSError) and exc.filename is None
 
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,7 @@ code they like).
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,11 +64,17 @@ def confined_directory(path: Path | str, allowed_roots: Sequence[Path | str] | N
         ) from None
     if roots is not None and not any(directory.is_relative_to(root) for root in roots):
         raise _outside_the_roots(path)
-    if not directory.exists():
+    try:
+        mode = directory.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
         raise InvalidValueError(
             f"protocol directory {str(path)!r} does not exist", field="path", value=str(path)
-        )
-    if not directory.is_dir():
+        ) from None
+    except OSError as exc:  # a name too long for the filesystem, a directory this server may not read
+        raise InvalidValueError(
+            f"protocol directory {str(path)!r} cannot be read: {exc.strerror}", field="path", value=str(path)
+        ) from None
+    if not stat.S_ISDIR(mode):
         raise InvalidValueError(
             f"protocol path {str(path)!r} is not a directory", field="path", value=str(path)
         )
