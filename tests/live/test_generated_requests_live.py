@@ -2,6 +2,9 @@
 on the live tier (``praxis serve``'s server on 127.0.0.1, real commits, an empty database of the
 test's own).
 
+The server is configured as a deployment that discovers protocols would be: one protocol root, holding
+the demo protocols, so discovery is exercised past its "not enabled" refusal.
+
 All checks, both modes (schema-valid and schema-violating requests), every phase, the stateful one
 included (it chains create -> get/update/delete through the document's links). The seed is random
 each run, so runs explore different requests over time; a failure prints it with the command that
@@ -12,13 +15,17 @@ from __future__ import annotations
 
 import random
 import shlex
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.harness.live import LiveServer
+from praxis.backend import demo_protocols
+from praxis.backend.settings import Settings
+from tests.harness.live import LiveServer, running_server
 
 EXAMPLES_PER_OPERATION = 4
 TIME_BUDGET_S = 75
@@ -44,8 +51,17 @@ def schemathesis_command(url: str, seed: int) -> list[str]:
     ]
 
 
+@pytest.fixture
+def server_with_a_protocol_root(committed_database: str, tmp_path: Path) -> Iterator[LiveServer]:
+    root = tmp_path / "protocols"
+    shutil.copytree(Path(demo_protocols.__file__).parent, root / "demo")
+    with running_server(committed_database, Settings(protocol_roots=[root])) as server:
+        yield server
+
+
 @pytest.mark.slow(seconds=TIME_BUDGET_S)
-def test_an_outside_fuzzer_finds_nothing(live_server: LiveServer, tmp_path: Path) -> None:
+def test_an_outside_fuzzer_finds_nothing(server_with_a_protocol_root: LiveServer, tmp_path: Path) -> None:
+    live_server = server_with_a_protocol_root
     seed = random.SystemRandom().randrange(2**32)
     command = schemathesis_command(live_server.url, seed)
 
