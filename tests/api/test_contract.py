@@ -5,6 +5,7 @@ methods each path serves (no ``/{id}`` taking a sub-collection's name, HEAD wher
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -43,17 +44,55 @@ def test_order_by_is_the_enum_of_what_the_collection_sorts_by(routed: Collection
     assert set(order_by["enum"]) == set(service.orderable) | {f"-{field}" for field in service.orderable}
 
 
+OPERATIONS = [
+    (path, method, operation)
+    for path, item in DOCUMENT["paths"].items()
+    for method, operation in item.items()
+    if isinstance(operation, dict) and "operationId" in operation
+]
+
+
 @pytest.mark.parametrize("routed", ROUTED, ids=[routed.path for routed in ROUTED])
-def test_a_create_links_to_get_update_and_delete_of_what_it_created(routed: Collection) -> None:
+def test_a_create_links_to_every_operation_on_what_it_created(routed: Collection) -> None:
     links = DOCUMENT["paths"][f"{API}{routed.path}"]["post"]["responses"]["201"]["links"]
-    operations = {
+    item = f"{API}{routed.path}/{{id}}"
+    on_the_created = {
         operation["operationId"]
-        for operation in DOCUMENT["paths"][f"{API}{routed.path}/{{id}}"].values()
-        if isinstance(operation, dict) and "operationId" in operation
+        for path, _, operation in OPERATIONS
+        if (path == item or path.startswith(item + "/")) and "{" not in path[len(item) :]
     }
 
-    assert {link["operationId"] for link in links.values()} == operations
+    assert {link["operationId"] for link in links.values()} == on_the_created
     assert {str(link["parameters"]) for link in links.values()} == {"{'id': '$response.body#/accession_id'}"}
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [(path, method) for path, method, _ in OPERATIONS if "{" in path],
+    ids=[f"{method.upper()} {path}" for path, method, _ in OPERATIONS if "{" in path],
+)
+def test_every_operation_on_an_entity_is_reached_by_a_link_that_supplies_its_path(
+    path: str, method: str
+) -> None:
+    """A client (or a stateful fuzzer) that creates things can reach every operation that takes one."""
+    operation = DOCUMENT["paths"][path][method]
+    needed = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+    supplied = [
+        set(link["parameters"])
+        for _, _, source in OPERATIONS
+        for response in source["responses"].values()
+        for link in response.get("links", {}).values()
+        if link["operationId"] == operation["operationId"]
+    ]
+
+    assert needed in supplied
+
+
+def test_operation_ids_are_unique_and_name_what_they_do() -> None:
+    ids = [operation["operationId"] for _, _, operation in OPERATIONS]
+
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", operation_id) for operation_id in ids), ids
 
 
 def test_every_operation_documents_its_errors() -> None:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from praxis.backend.api import errors
+from praxis.backend.api import errors, openapi
 from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
 from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, labware, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
-from praxis.backend.models.schemas.fields import JSON_VALUE_SCHEMA
 from praxis.backend.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -50,6 +48,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         description="The lab-automation backend: workcells, machines, decks, labware, protocols, runs, outputs.",
         lifespan=lifespan,
         redirect_slashes=False,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     errors.install(app)
@@ -66,19 +65,5 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(labware.router, prefix=API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    _document_json_values(app)
+    openapi.install(app)
     return app
-
-
-def _document_json_values(app: FastAPI) -> None:
-    """Add the one recursive ``JsonValue`` schema that every JSON field of a body refers to."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = generate()
-            document.setdefault("components", {}).setdefault("schemas", {})["JsonValue"] = JSON_VALUE_SCHEMA
-            app.openapi_schema = document
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

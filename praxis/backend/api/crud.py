@@ -6,8 +6,7 @@ without a redirect.
 
 A collection's ``/{id}`` never takes the name of a sub-collection (``/decks/types`` is not a deck
 with the id ``types``): every method there is the sub-collection's, or a 405 naming the ones it has.
-The create response links to get, update and delete of what it created, for clients (and stateful
-fuzzers) that follow OpenAPI links.
+The create response links to every operation on what it created (``praxis.backend.api.openapi``).
 
 No ``from __future__ import annotations`` here: the route signatures use the schema classes passed
 in, which FastAPI must see as real types, not as names to resolve later.
@@ -98,13 +97,6 @@ def crud_router(
     name = tag.rstrip("s")
     query = ordered_query(query, service.orderable)
     item = item_path(sub_collections)
-    links = {
-        f"{verb.title()}{name.title().replace('_', '')}": {
-            "operationId": f"{verb}_{name}",
-            "parameters": {"id": "$response.body#/accession_id"},
-        }
-        for verb in ("get", "patch", "put", "delete")
-    }
 
     async def create_one(body: create, svc: Service) -> Any:  # type: ignore[valid-type]
         return await svc.create(body.model_dump())  # type: ignore[attr-defined]
@@ -135,10 +127,9 @@ def crud_router(
             response_model=read,
             status_code=status.HTTP_201_CREATED,
             summary=f"Create a {name}",
-            operation_id=f"create_{tag}" if in_schema else f"create_{tag}_slash",
+            operation_id=f"create_{name}" if in_schema else f"create_{name}_slash",
             include_in_schema=in_schema,
             responses=responses_for(409, 413, 422),
-            openapi_extra={"responses": {"201": {"links": links}}},
         )
         router.add_api_route(
             path,

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/protocols", tags=["protocol_definitions"], responses
 
 
 @router.post("/discover", response_model=DiscoverResult, summary="Discover and catalog protocols")
-async def discover(body: DiscoverRequest, request: Request, uow: UnitOfWorkDep) -> dict[str, Any]:
+async def discover_protocols(body: DiscoverRequest, request: Request, uow: UnitOfWorkDep) -> dict[str, Any]:
     service = DiscoveryService(uow.repos, allowed_roots=request.app.state.settings.protocol_roots)
     result = await service.discover_and_upsert_protocols(body.path)
     return {

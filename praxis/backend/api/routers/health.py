@@ -17,7 +17,7 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health, responses={503: ERROR_RESPONSES[503]})
-async def health(uow: UnitOfWorkDep) -> Health:
+async def get_health(uow: UnitOfWorkDep) -> Health:
     """200 when the database answers; 503 (the error shape) when it does not."""
     await uow.repos.ping()
     return Health(status="ok", database="ok")

@@ -29,7 +29,7 @@ Outputs = Annotated[DataOutputService, Depends(service_dependency(DataOutputServ
     tags=["resources"],
     summary="The labware sitting directly on this resource (a carrier's plates), by position",
 )
-async def resource_children(id: uuid.UUID, svc: Resources) -> list[ResourceOrm]:
+async def list_resource_children(id: uuid.UUID, svc: Resources) -> list[ResourceOrm]:
     return await svc.children(id)
 
 

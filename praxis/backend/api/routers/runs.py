@@ -42,34 +42,34 @@ async def _transition(
 
 
 @router.post("/{id}/start", response_model=ProtocolRunRead, summary="PENDING -> RUNNING")
-async def start_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+async def start_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
     return await _transition(svc, id, "start", body)
 
 
 @router.post("/{id}/complete", response_model=ProtocolRunRead, summary="RUNNING -> COMPLETED")
-async def complete_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+async def complete_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
     return await _transition(svc, id, "complete", body)
 
 
 @router.post("/{id}/fail", response_model=ProtocolRunRead, summary="RUNNING -> FAILED")
-async def fail_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+async def fail_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
     return await _transition(svc, id, "fail", body)
 
 
 @router.post("/{id}/cancel", response_model=ProtocolRunRead, summary="PENDING or RUNNING -> CANCELLED")
-async def cancel_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+async def cancel_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
     return await _transition(svc, id, "cancel", body)
 
 
 @router.post("/{id}/calls", response_model=FunctionCallRead, status_code=201, summary="Log a function call")
-async def log_call(id: uuid.UUID, body: FunctionCallCreate, svc: Runs) -> FunctionCallLogOrm:
+async def create_function_call(id: uuid.UUID, body: FunctionCallCreate, svc: Runs) -> FunctionCallLogOrm:
     return await svc.log_call(id, body.model_dump())
 
 
 @router.get(
     "/{id}/calls", response_model=list[FunctionCallRead], summary="The run's function calls, in order"
 )
-async def list_calls(id: uuid.UUID, svc: Runs) -> list[FunctionCallLogOrm]:
+async def list_function_calls(id: uuid.UUID, svc: Runs) -> list[FunctionCallLogOrm]:
     return await svc.calls(id)
 
 
@@ -78,7 +78,7 @@ async def list_calls(id: uuid.UUID, svc: Runs) -> list[FunctionCallLogOrm]:
     response_model=FunctionCallRead,
     summary="End a running function call: completed (return value) or failed (error, traceback)",
 )
-async def end_call(
+async def end_function_call(
     id: uuid.UUID, call_id: uuid.UUID, svc: Runs, body: Annotated[FunctionCallEnd | None, Body()] = None
 ) -> FunctionCallLogOrm:
     return await svc.end_call(id, call_id, (body or FunctionCallEnd()).model_dump(exclude_unset=True))
@@ -94,7 +94,7 @@ def _node(tree: CallTree) -> FunctionCallNode:
     response_model=list[FunctionCallNode],
     summary="The run's function calls nested under the calls they were made from, in order",
 )
-async def call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallNode]:
+async def get_function_call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallNode]:
     return [_node(tree) for tree in await svc.call_tree(id)]
 
 
@@ -103,7 +103,7 @@ async def call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallNode]:
     response_model=Plate,
     summary="The run's numeric well outputs of one name as a plate grid (rows of columns)",
 )
-async def outputs_as_plate(
+async def get_output_plate(
     id: uuid.UUID,
     svc: Annotated[DataOutputService, Depends(service_dependency(DataOutputService))],
     name: Annotated[str, Query(min_length=1, max_length=255)],
