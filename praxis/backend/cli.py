@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import FrameType
 from typing import TypeVar
 
 import typer
@@ -78,7 +80,14 @@ def serve(
     host, port = host or settings.host, port or settings.port
     where = "the embedded PostgreSQL" if target.embedded else "the configured database"
     console.print(f"Praxis on {where}; docs at http://{host}:{port}/docs")
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; by default that ends
+    # the process at once, skipping the exit handlers that stop the embedded server. Exit instead.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     http_server(settings, database_url=target.url, host=host, port=port).run()
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # the status a shell reports for a process ended by the signal
 
 
 @app.command()

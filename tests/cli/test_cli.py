@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+
+from praxis.backend.db.embedded import embedded_server_running
 
 #: each runs ``praxis`` in a new process: a second or more apiece
 pytestmark = pytest.mark.slow(seconds=3)
@@ -173,3 +176,37 @@ async def test_serve_answers_with_the_demo_lab_and_the_docs(committed_database: 
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_serve_on_the_embedded_server_stops_it_when_terminated(tmp_path: Path) -> None:
+    """``docker stop`` and service managers send SIGTERM: the server shuts down and so does its database."""
+    environment = {k: v for k, v in os.environ.items() if k != "PRAXIS_DATABASE_URL"}
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "praxis.backend.cli", "serve", "--port", str(port)],
+        env={**environment, "PRAXIS_DATA_DIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(f"http://127.0.0.1:{port}/health"):
+            assert time.monotonic() < deadline, "praxis serve did not answer within 60 s"
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            time.sleep(0.1)
+        assert embedded_server_running(tmp_path / "pgdata")
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+
+    assert server.returncode == 128 + signal.SIGTERM, output
+    assert "Application shutdown complete" in output
+    assert not embedded_server_running(tmp_path / "pgdata")
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.TransportError:
+        return False
