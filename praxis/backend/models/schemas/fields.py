@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -148,30 +151,30 @@ JSON_VALUE_SCHEMA: dict[str, Any] = {
     ],
 }
 
-Name = Annotated[
-    str,
-    Field(min_length=1, max_length=255),
-    AfterValidator(_stripped_name),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255, "pattern": NAME_PATTERN}),
-]
-Fqn = Annotated[
-    str,
-    Field(min_length=1, max_length=500),
-    AfterValidator(_stripped_name),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 500, "pattern": NAME_PATTERN}),
-]
-Text = Annotated[
-    str,
-    StringConstraints(max_length=10_000),
-    AfterValidator(no_nul),
-    WithJsonSchema({"type": "string", "maxLength": 10_000, "pattern": NO_NUL_PATTERN}),
-]
-ShortText = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=64),
-    AfterValidator(no_nul),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "pattern": NO_NUL_PATTERN}),
-]
+
+@dataclass(frozen=True)
+class _Bounded(GroupedMetadata):
+    """A string's length limits, its check and its pattern, stated once: pydantic validates with them
+    and the document shows the same numbers and pattern (the check is what the pattern says, in Python)."""
+
+    min_length: int
+    max_length: int
+    check: Callable[[str], str]
+    pattern: str
+
+    def __iter__(self) -> Iterator[Any]:
+        yield StringConstraints(min_length=self.min_length, max_length=self.max_length)
+        yield AfterValidator(self.check)
+        schema: dict[str, Any] = {"type": "string", "maxLength": self.max_length, "pattern": self.pattern}
+        if self.min_length:
+            schema["minLength"] = self.min_length
+        yield WithJsonSchema(schema)
+
+
+Name = Annotated[str, _Bounded(1, 255, _stripped_name, NAME_PATTERN)]
+Fqn = Annotated[str, _Bounded(1, 500, _stripped_name, NAME_PATTERN)]
+Text = Annotated[str, _Bounded(0, 10_000, no_nul, NO_NUL_PATTERN)]
+ShortText = Annotated[str, _Bounded(1, 64, no_nul, NO_NUL_PATTERN)]
 JsonObject = Annotated[
     dict[str, Any],
     AfterValidator(_json_within_limit),
