@@ -16,6 +16,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
+from praxis.backend.db.migrations import include_object
 from praxis.backend.models.orm import Base
 
 config = context.config
@@ -40,6 +41,7 @@ def do_run_migrations(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=include_object,
         transaction_per_migration=False,
     )
     with context.begin_transaction():

@@ -68,3 +68,12 @@ async def run_on_url(url: str, action: str, *args: str) -> None:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     await run_on_engine(engine, "upgrade", "head")
+
+
+#: the job queue's tables (pgqueuer's) begin so: its schema comes with a migration, not with the models
+JOB_QUEUE_PREFIX = "pgqueuer"
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """What autogenerate compares: everything but the job queue's own tables, which no model maps."""
+    return not (type_ == "table" and name is not None and name.startswith(JOB_QUEUE_PREFIX))

@@ -5,10 +5,13 @@ from praxis.backend.models.orm.data_output import DataOutputOrm, DataType
 from praxis.backend.models.orm.deck import DeckDefinitionOrm, DeckOrm, DeckPositionDefinitionOrm
 from praxis.backend.models.orm.machine import MachineOrm, MachineStatus
 from praxis.backend.models.orm.protocol import (
+    FINISHED_RUN_STATUSES,
+    AssetReservationOrm,
     CallStatus,
     FunctionCallLogOrm,
     ProtocolDefinitionOrm,
     ProtocolRunOrm,
+    RunControl,
     RunStatus,
     SourceKind,
 )
@@ -21,6 +24,8 @@ from praxis.backend.models.orm.resource import (
 from praxis.backend.models.orm.workcell import WorkcellOrm, WorkcellStatus
 
 __all__ = [
+    "FINISHED_RUN_STATUSES",
+    "AssetReservationOrm",
     "Base",
     "CallStatus",
     "DataOutputOrm",
@@ -37,6 +42,7 @@ __all__ = [
     "ResourceDefinitionOrm",
     "ResourceOrm",
     "ResourceStatus",
+    "RunControl",
     "RunStatus",
     "SourceKind",
     "WorkcellOrm",

@@ -7,30 +7,53 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from praxis.backend.db.base import Entity, Versioned, enum_column
+from praxis.backend.db.base import Base, Entity, Versioned, enum_column
 
 if TYPE_CHECKING:
     from praxis.backend.models.orm.workcell import WorkcellOrm
 
 
 class RunStatus(enum.StrEnum):
+    """``pending -> queued -> running <-> paused -> completed | failed | cancelled``
+    (``praxis.backend.execution.lifecycle`` holds the rules)."""
+
     PENDING = "pending"
+    QUEUED = "queued"
     RUNNING = "running"
+    PAUSED = "paused"
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
-class CallStatus(enum.StrEnum):
-    """A call is logged ``running`` and ended ``completed`` or ``failed`` (the words runs use too)."""
+#: a run in one of these has ended and never moves again
+FINISHED_RUN_STATUSES = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
 
+
+class CallStatus(enum.StrEnum):
+    """A call is logged ``running`` and ended ``completed`` or ``failed`` (the words runs use too);
+    ``pending`` before it starts, ``skipped`` when it was never run, ``cancelled`` when its run was
+    cancelled while it ran."""
+
+    PENDING = "pending"
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class RunControl(enum.StrEnum):
+    """What a client asked of a running or paused run; its worker carries it out at the protocol's
+    next decorated call and clears it."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
 
 
 class SourceKind(enum.StrEnum):
@@ -83,6 +106,15 @@ class ProtocolRunOrm(Versioned, Entity):
     input_parameters: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     output_data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     error_message: Mapped[str | None] = mapped_column(Text)
+    #: why the run is in its status: who queued, paused or cancelled it, what it waits for, how it failed
+    status_details: Mapped[str | None] = mapped_column(Text)
+    #: a pause, resume or cancel asked of the running (or paused) run, not yet carried out by its worker
+    control_request: Mapped[RunControl | None] = mapped_column(enum_column(RunControl, "control_request"))
+    #: simulated machines (PyLabRobot's chatterbox backends) unless False
+    simulation: Mapped[bool] = mapped_column(default=True, server_default="true")
+    #: wall-clock seconds the protocol may run; unset: the worker's default (PRAXIS_RUN_TIME_LIMIT)
+    time_limit_seconds: Mapped[float | None]
+    queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     #: completed_at - started_at, set when the run completes, fails or is cancelled after starting
@@ -127,6 +159,8 @@ class FunctionCallLogOrm(Entity):
     )
     sequence: Mapped[int] = mapped_column(Integer)
     function_name: Mapped[str] = mapped_column(String(255))
+    #: the called function's module and qualified name, ``module.qualname``
+    fqn: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus, "status"), default=CallStatus.RUNNING)
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     #: any JSON value the function returned (a number, a list, an object)
@@ -145,3 +179,17 @@ class FunctionCallLogOrm(Entity):
     parent_function_call_log: Mapped[FunctionCallLogOrm | None] = relationship(
         lazy="raise", remote_side="FunctionCallLogOrm.accession_id"
     )
+
+
+class AssetReservationOrm(Base):
+    """A machine or labware held by a run while it executes: the primary key on ``asset_id`` is what
+    keeps two runs from holding one asset. Released (deleted) when the run ends."""
+
+    __tablename__ = "asset_reservation"
+
+    asset_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    asset_kind: Mapped[str] = mapped_column(String(16))
+    protocol_run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("protocol_run.accession_id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.statement_timestamp())
