@@ -20,6 +20,7 @@ from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from praxis.backend.api.app import create_app
+from praxis.backend.execution.worker import WorkerOptions
 from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 from tests.harness import failure_report, module_data
@@ -30,6 +31,7 @@ from tests.harness.database import (
     resolve_server,
     rows_left,
 )
+from tests.harness.execution import ProtocolRunner
 from tests.harness.module_data import ScopeBuilders, ScopedTest
 from tests.harness.queries import QueryLog, counting
 from tests.harness.session import app_client, isolated_session, joined_session
@@ -255,3 +257,13 @@ async def live_client(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClien
     # a generous timeout: on a busy machine a request may queue behind others for seconds
     async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
         yield http
+
+
+# -- executing protocols ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def protocol_runner(db_session: AsyncSession) -> ProtocolRunner:
+    """Executes runs through the real worker (a child process per run) on the test's transaction:
+    ``finished = await protocol_runner.run(run)``."""
+    return ProtocolRunner(db_session, WorkerOptions(time_limit=60, cancel_grace=2))

@@ -103,9 +103,11 @@ def upgrade() -> None:
         op.f("ix_asset_reservation_protocol_run_id"), "asset_reservation", ["protocol_run_id"], unique=False
     )
     _execute_script(JOB_QUEUE_INSTALL)
+    _execute_script(RUN_NOTIFY_INSTALL)
 
 
 def downgrade() -> None:
+    _execute_script(RUN_NOTIFY_UNINSTALL)
     _execute_script(JOB_QUEUE_UNINSTALL)
     op.drop_index(op.f("ix_asset_reservation_protocol_run_id"), table_name="asset_reservation")
     op.drop_table("asset_reservation")
@@ -120,6 +122,32 @@ def downgrade() -> None:
     op.execute("UPDATE protocol_run SET status = 'running' WHERE status = 'paused'")
     _replace_enum_check("protocol_run", "status", RUN_STATUSES_BEFORE)
 
+
+# Every change of a run's status or control request is announced on channel ``praxis_run`` (at
+# commit), whoever made it: the worker executing the run hears its pause, resume and cancel requests,
+# and anyone waiting on a run hears it move.
+RUN_NOTIFY_INSTALL = """
+CREATE FUNCTION praxis_notify_run() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify(
+        'praxis_run',
+        json_build_object(
+            'id', NEW.accession_id, 'status', NEW.status, 'control_request', NEW.control_request
+        )::text
+    );
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER protocol_run_notify
+AFTER INSERT OR UPDATE OF status, control_request ON protocol_run
+FOR EACH ROW EXECUTE FUNCTION praxis_notify_run();
+"""
+
+RUN_NOTIFY_UNINSTALL = """
+DROP TRIGGER IF EXISTS protocol_run_notify ON protocol_run;
+DROP FUNCTION IF EXISTS praxis_notify_run;
+"""
 
 # The job queue's schema as pgqueuer 1.6.0 installs it (``Queries.install()``), frozen.
 JOB_QUEUE_INSTALL = """

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import FrameType
@@ -71,8 +74,12 @@ def serve(
     migrate: bool = typer.Option(
         False, "--migrate", help="Upgrade an external database to the latest schema first."
     ),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Run no worker beside the API (for deployments with `praxis worker`s)."
+    ),
 ) -> None:
-    """Serve the HTTP API. Without PRAXIS_DATABASE_URL: on the embedded PostgreSQL, migrated automatically."""
+    """Serve the HTTP API, with one worker executing queued runs unless --no-worker. Without
+    PRAXIS_DATABASE_URL: on the embedded PostgreSQL, migrated automatically."""
     from praxis.backend.api.server import http_server
 
     settings = get_settings()
@@ -83,7 +90,47 @@ def serve(
     # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; by default that ends
     # the process at once, skipping the exit handlers that stop the embedded server. Exit instead.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    http_server(settings, database_url=target.url, host=host, port=port).run()
+    worker = None if no_worker else _start_worker(target.url)
+    try:
+        http_server(settings, database_url=target.url, host=host, port=port).run()
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+
+
+def _start_worker(url: str) -> subprocess.Popen[bytes]:
+    """``praxis worker`` as a child of this process, on the same database."""
+    environment = {**os.environ, "PRAXIS_DATABASE_URL": url}
+    return subprocess.Popen([sys.executable, "-m", "praxis.backend.cli", "worker"], env=environment)
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@app.command()
+def worker() -> None:
+    """Execute queued runs. Any number of workers, on any machines, may share one database; each run
+    executes once. Ends on Ctrl-C or SIGTERM (a run it was executing is failed as "worker lost" by the
+    next worker that looks at it)."""
+    from praxis.backend.execution.worker import serve as serve_worker
+
+    target = _prepared_database()
+    console.print("Praxis worker: executing queued runs")
+
+    async def run() -> None:
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopped.set)
+        await serve_worker(target.url, stopped.wait)
+
+    asyncio.run(run())
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:

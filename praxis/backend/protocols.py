@@ -14,7 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-__all__ = ["DEFAULT_VERSION", "PROTOCOL_ATTRIBUTE", "ProtocolMetadata", "get_protocol_metadata", "protocol"]
+from praxis.backend.execution.context import RunContext, current_run, recording_run
+from praxis.backend.execution.tracing import protocol_function
+
+__all__ = [
+    "DEFAULT_VERSION",
+    "PROTOCOL_ATTRIBUTE",
+    "ProtocolMetadata",
+    "RunContext",
+    "current_run",
+    "get_protocol_metadata",
+    "protocol",
+    "protocol_function",
+    "recording_run",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

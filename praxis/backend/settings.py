@@ -39,6 +39,29 @@ class Settings(BaseSettings):
     body_timeout: float = Field(
         default=30.0, description="Seconds for a whole request body to arrive, else 408."
     )
+    run_time_limit: float = Field(
+        default=3600.0,
+        description="Seconds a run's protocol may execute (wall clock) unless the run sets its own.",
+    )
+    run_memory_limit_mb: int = Field(
+        default=4096, description="Address space a run's (or discovery's) child process may use, in MiB."
+    )
+    discovery_time_limit: float = Field(
+        default=60.0, description="Seconds discovery may spend importing a directory's protocol files."
+    )
+    cancel_grace: float = Field(
+        default=5.0,
+        description="Seconds a cancelled protocol has to stop at its next call before it is ended.",
+    )
+    worker_concurrency: int = Field(default=1, description="Runs one worker process executes at once.")
+    job_heartbeat_timeout: float = Field(
+        default=10.0,
+        description="A job whose worker has not reported for this long is taken by another worker, which "
+        "fails the run as 'worker lost' if its worker is gone.",
+    )
+    asset_retry: float = Field(
+        default=2.0, description="Seconds before a run whose machines or labware are taken is tried again."
+    )
     pool_size: int = 10
     max_overflow: int = 20
     host: str = "127.0.0.1"

@@ -138,7 +138,7 @@ async def render_rows(connection: AsyncConnection, table: Table, count: int) -> 
     result = await connection.execute(
         text(
             f"SELECT {', '.join(_quoted(c) for c in columns)} FROM {_quoted(table.name)}"
-            f" ORDER BY accession_id LIMIT {ROWS_SHOWN}"
+            f" ORDER BY {', '.join(_quoted(c.name) for c in table.primary_key.columns)} LIMIT {ROWS_SHOWN}"
         )
     )
     rows = [[_cell(value) for value in row] for row in result.all()]

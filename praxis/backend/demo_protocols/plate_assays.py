@@ -1,22 +1,33 @@
-"""Example protocols for the demo lab: a serial dilution and an absorbance read.
+"""Example protocols for the demo lab: a serial dilution and an absorbance read, both of which run to
+completion in simulation (``praxis db seed-demo``, then queue a run of either).
 
-PyLabRobot is imported for type checking only, so the file can be discovered on a server without
-PyLabRobot installed; discovery still records the machines and labware each protocol needs.
+PyLabRobot is imported for type checking only: discovery reads the annotations to learn which machines
+and labware each protocol needs, and the worker builds them for the run.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from praxis.backend.protocols import protocol
+from praxis.backend.protocols import current_run, protocol, protocol_function
 
 if TYPE_CHECKING:
     from pylabrobot.liquid_handling import LiquidHandler
     from pylabrobot.plate_reading import PlateReader
-    from pylabrobot.resources import Plate, TipRack
+    from pylabrobot.resources import Plate, TipRack, TipSpot, Well
 
 
-@protocol(name="serial_dilution", version="1.0.0")
+@protocol_function
+async def transfer(lh: LiquidHandler, tip: TipSpot, source: Well, target: Well, volume_ul: float) -> float:
+    """One column-to-column transfer with a fresh tip; each step is logged under it."""
+    await lh.pick_up_tips([tip])
+    await lh.aspirate([source], vols=[volume_ul])
+    await lh.dispense([target], vols=[volume_ul])
+    await lh.discard_tips()
+    return volume_ul
+
+
+@protocol(name="serial_dilution", version="1.1.0")
 async def serial_dilution(
     lh: LiquidHandler,
     plate: Plate,
@@ -24,16 +35,21 @@ async def serial_dilution(
     start_volume_ul: float,
     dilution_factor: float = 2.0,
     columns: int = 12,
-) -> None:
-    """Dilute across a plate's columns, a fresh tip for every transfer."""
+) -> dict[str, float]:
+    """Dilute along row A of a plate, a fresh tip for every transfer."""
     volume = start_volume_ul / dilution_factor
     for column in range(1, columns):
-        await lh.pick_up_tips(tips[f"A{column}"])
-        await lh.aspirate(plate[f"A{column}"], vols=[volume])
-        await lh.dispense(plate[f"A{column + 1}"], vols=[volume])
-        await lh.discard_tips()
+        await transfer(lh, tips[f"A{column}"][0], plate[f"A{column}"][0], plate[f"A{column + 1}"][0], volume)
+    return {"transfers": columns - 1, "volume_ul": volume}
 
 
-@protocol(name="absorbance_read", version="1.0.0", description="Read a plate's absorbance at one wavelength.")
-async def absorbance_read(reader: PlateReader, plate: Plate, wavelength_nm: int = 600) -> list[list[float]]:
+@protocol_function
+async def read_absorbance(reader: PlateReader, wavelength_nm: int) -> list[list[float]]:
     return await reader.read_absorbance(wavelength=wavelength_nm)  # type: ignore[no-any-return]
+
+
+@protocol(name="absorbance_read", version="1.1.0", description="Read a plate's absorbance at one wavelength.")
+async def absorbance_read(reader: PlateReader, plate: Plate, wavelength_nm: int = 600) -> dict[str, int]:
+    values = await read_absorbance(reader, wavelength_nm)
+    wells = current_run().record_plate(f"absorbance_{wavelength_nm}nm", values, plate=plate, unit="OD")
+    return {"wells_read": wells}

@@ -42,9 +42,13 @@ class Repositories:
     data_output: DataOutputRepository
 
     def __init__(self, session: AsyncSession) -> None:
+        from praxis.backend.execution.queue import RunQueue
+
         self.session = session
         for name, repository in AGGREGATES.items():
             setattr(self, name, repository(session))
+        #: the job queue on this session's transaction (not an aggregate: no table of its own to map)
+        self.run_queue = RunQueue(session)
 
     async def ping(self) -> None:
         """One round trip to the database; raises if it cannot be reached."""

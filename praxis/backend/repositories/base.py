@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, inspect, select, true
+from sqlalchemy import ColumnElement, Select, delete, func, insert, inspect, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ColumnProperty
 from sqlalchemy.sql.base import ExecutableOption
 
-from praxis.backend.db.base import Entity
+from praxis.backend.db.base import Entity, new_id
 from praxis.backend.errors import ConflictError, InvalidValueError, NotFoundError, PraxisError
 from praxis.backend.repositories.errors import translated
 from praxis.backend.repositories.statements import OPERATORS, bulk_insert, column_default
@@ -205,6 +205,21 @@ class Repository(Generic[ModelT]):
         async with self.writing():
             result = await self.session.scalars(bulk_insert(self.model, rows))
             return list(result.all())  # type: ignore[arg-type]
+
+    async def insert_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert every row in one batched statement, reading nothing back: for rows written by the
+        thousand (a run's call log and outputs), where ``create_many``'s objects would go unused."""
+        rows = [{"accession_id": new_id(), **row} for row in rows]
+        if rows:
+            async with self.writing():
+                await self.session.execute(insert(self.model.__table__), rows)
+
+    async def update_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Change many rows by primary key (each row: ``accession_id`` and the changed columns), batched."""
+        rows = list(rows)
+        if rows:
+            async with self.writing():
+                await self.session.execute(update(self.model), rows)
 
     def _default(self, key: str) -> Any:
         return column_default(self.model, key)

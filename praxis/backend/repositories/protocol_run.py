@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import selectinload
 
 from praxis.backend.db.base import new_id
-from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm, RunStatus
+from praxis.backend.models.orm import (
+    AssetReservationOrm,
+    CallStatus,
+    FunctionCallLogOrm,
+    ProtocolRunOrm,
+    RunStatus,
+)
 from praxis.backend.repositories.base import Repository
 
 
@@ -58,3 +66,58 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
             .order_by(FunctionCallLogOrm.sequence)
         )
         return list((await self.session.scalars(statement)).all())
+
+    # -- execution ----------------------------------------------------------------------------------
+    async def reserve(
+        self, run_id: uuid.UUID, assets: Sequence[tuple[uuid.UUID, str]]
+    ) -> dict[uuid.UUID, uuid.UUID]:
+        """Hold ``assets`` (id, kind) for the run; the ones another run holds, with that run's id.
+
+        All or nothing: when any is taken, none is held (the caller waits and tries again).
+        """
+        if not assets:
+            return {}
+        table = AssetReservationOrm.__table__
+        async with self.writing():
+            taken = dict(
+                (
+                    await self.session.execute(
+                        select(table.c.asset_id, table.c.protocol_run_id).where(
+                            table.c.asset_id.in_([a for a, _ in assets]), table.c.protocol_run_id != run_id
+                        )
+                    )
+                ).all()
+            )
+            if taken:
+                return taken
+            statement = pg_insert(table).on_conflict_do_nothing().returning(table.c.asset_id)
+            held = (
+                await self.session.scalars(
+                    statement,
+                    [{"asset_id": a, "asset_kind": k, "protocol_run_id": run_id} for a, k in assets],
+                )
+            ).all()
+        if len(set(held)) < len({a for a, _ in assets}):  # lost a race for one since the check
+            await self.release(run_id)
+            return await self.reserve(run_id, assets)
+        return {}
+
+    async def release(self, run_id: uuid.UUID) -> None:
+        table = AssetReservationOrm.__table__
+        async with self.writing():
+            await self.session.execute(delete(table).where(table.c.protocol_run_id == run_id))
+
+    async def end_open_calls(self, run_id: uuid.UUID, status: CallStatus, message: str) -> None:
+        """End the calls a run left open (its process died or was ended): ``status``, with ``message``."""
+        table = FunctionCallLogOrm.__table__
+        async with self.writing():
+            await self.session.execute(
+                update(table)
+                .where(table.c.protocol_run_id == run_id, table.c.status == CallStatus.RUNNING.value)
+                .values(status=status.value, error_message=message, ended_at=func.statement_timestamp())
+            )
+
+
+#: every change of a run's status or control request is announced here at commit (a trigger of
+#: migration 0003), as JSON ``{"id", "status", "control_request"}``
+RUN_CHANNEL = "praxis_run"

@@ -96,7 +96,7 @@ async def seed_demo(repos: Repositories) -> DemoLab:
     plate_type = await definitions.create(
         {
             "name": "Corning 96-well plate 360 uL flat bottom",
-            "fqn": "pylabrobot.resources.corning_costar.Cor_96_wellplate_360ul_Fb",
+            "fqn": "pylabrobot.resources.corning.plates.cor_96_wellplate_360uL_Fb",
             "category": ResourceCategory.PLATE,
             "size_x_mm": 127.76,
             "size_y_mm": 85.48,
@@ -106,13 +106,13 @@ async def seed_demo(repos: Repositories) -> DemoLab:
     )
     tip_type = await definitions.create(
         {
-            "name": "Hamilton 300 uL filtered tips",
-            "fqn": "pylabrobot.resources.hamilton.HTF",
+            "name": "Hamilton 1000 uL tips",
+            "fqn": "pylabrobot.resources.hamilton.tip_racks.hamilton_96_tiprack_1000uL",
             "category": ResourceCategory.TIP_RACK,
             "size_x_mm": 122.4,
             "size_y_mm": 82.6,
             "size_z_mm": 20.0,
-            "nominal_volume_ul": 300.0,
+            "nominal_volume_ul": 1000.0,
         }
     )
     carrier_type = await definitions.create(
@@ -210,9 +210,15 @@ async def seed_demo(repos: Repositories) -> DemoLab:
         output_data={"wells_read": 96},
         final_state_json={"deck": {"rail-7": carrier.name}, "door": "closed", "plate": "read"},
     )
-    # After the run, the reader's lamp is due: a status with the reason a lab needs to see.
-    await MachineService(repos).update(
-        reader.accession_id,
-        {"status": MachineStatus.MAINTENANCE, "status_details": "lamp replacement due (2,000 h)"},
+    # A second reader whose lamp is due: a status with the reason a lab needs to see (and a machine
+    # that no run is given while it is in maintenance).
+    await MachineService(repos).create(
+        {
+            "name": "CLARIOstar (spare)",
+            "fqn": "pylabrobot.plate_reading.PlateReader",
+            "workcell_id": workcell.accession_id,
+            "status": MachineStatus.MAINTENANCE,
+            "status_details": "lamp replacement due (2,000 h)",
+        }
     )
     return DemoLab(workcell=workcell, created=True)

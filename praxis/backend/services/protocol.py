@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from praxis.backend.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from praxis.backend.execution import lifecycle
 from praxis.backend.models.orm import (
     CallStatus,
     FunctionCallLogOrm,
@@ -32,14 +33,23 @@ class Transition:
     stamps_end: bool = False
 
 
+#: the transitions of a run recorded by hand (its client executes it, no worker): start, complete,
+#: fail. Queued runs are moved by their worker and by ``ProtocolRunService.command`` (``lifecycle``).
 TRANSITIONS = {
     "start": Transition(frozenset({RunStatus.PENDING}), RunStatus.RUNNING, stamps_start=True),
     "complete": Transition(frozenset({RunStatus.RUNNING}), RunStatus.COMPLETED, stamps_end=True),
     "fail": Transition(frozenset({RunStatus.RUNNING}), RunStatus.FAILED, stamps_end=True),
-    "cancel": Transition(
-        frozenset({RunStatus.PENDING, RunStatus.RUNNING}), RunStatus.CANCELLED, stamps_end=True
-    ),
 }
+
+
+def view_of(run: ProtocolRunOrm) -> lifecycle.RunView:
+    """What the lifecycle rules read of a run."""
+    return lifecycle.RunView(
+        status=run.status,
+        control_request=run.control_request,
+        started=run.started_at is not None,
+        by_worker=run.queued_at is not None,
+    )
 
 
 #: states a run can be resumed from: it has stopped, one way or another
@@ -128,6 +138,66 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
             values["name"] = definition.name
         values["status"] = RunStatus.PENDING
         return values
+
+    async def create(self, data: Mapping[str, Any]) -> ProtocolRunOrm:
+        """Create the run; with ``queue``, queue it in the same unit of work (both or neither)."""
+        data = dict(data)
+        queue = data.pop("queue", False)
+        run = await super().create(data)
+        if queue:
+            run = await self.command(run.accession_id, "queue")
+        return run
+
+    async def command(
+        self,
+        id: uuid.UUID,
+        command: str,
+        *,
+        reason: str | None = None,
+        expected_version: int | None = None,
+        final_state_json: dict[str, Any] | None = None,
+    ) -> ProtocolRunOrm:
+        """A client's queue, pause, resume or cancel (``lifecycle.decide`` says what it does).
+
+        Queueing checks that the run's machines and labware exist (409 naming the parameter), and
+        enqueues its job in this unit of work. A request its worker must carry out is announced to it (``RUN_CHANNEL``).
+        """
+        run = await self.repos.protocol_run.get_for_update(id)
+        try:
+            change = lifecycle.decide(command, view_of(run), reason)
+        except lifecycle.Refused as refused:
+            raise ConflictError(
+                str(refused), entity="protocol_run", field="status", value=run.status.value
+            ) from None
+        if command == "queue":
+            await self._check_assets(run)
+        values = change.values()
+        now = datetime.now(UTC)
+        for stamp in change.stamps:
+            values[stamp] = now
+        if "completed_at" in change.stamps:
+            values["duration_ms"] = duration_ms(run.started_at, now)
+        if change.status is RunStatus.CANCELLED:
+            await self.repos.protocol_run.release(run.accession_id)
+            if final_state_json is not None:
+                values["final_state_json"] = final_state_json
+        run = await self.repos.protocol_run.update(run, expected_version=expected_version, **values)
+        if change.enqueue:
+            await self.repos.run_queue.enqueue(run.accession_id)
+        return run
+
+    async def _check_assets(self, run: ProtocolRunOrm) -> None:
+        from praxis.backend.execution.assets import bind
+        from praxis.backend.execution.errors import AssetsMissing
+        from praxis.backend.services.run_execution import candidates_of
+
+        definition = await self.repos.protocol_definition.get(run.protocol_definition_id)
+        try:
+            bind(definition.required_assets, run.input_parameters, await candidates_of(self.repos, run))
+        except AssetsMissing as missing:
+            raise InvalidValueError(
+                str(missing), entity="protocol_run", field=f"input_parameters.{missing.parameter}"
+            ) from None
 
     async def _check_resumable(self, previous_id: uuid.UUID, definition: ProtocolDefinitionOrm) -> None:
         """A continuation resumes a run of the same protocol that has stopped (completed, failed or

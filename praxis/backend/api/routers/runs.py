@@ -16,6 +16,8 @@ from praxis.backend.models.schemas.protocol import (
     FunctionCallNode,
     FunctionCallRead,
     ProtocolRunRead,
+    RunCancel,
+    RunCommand,
     RunTransition,
 )
 from praxis.backend.services.data_output import DataOutputService, Plate
@@ -24,6 +26,7 @@ from praxis.backend.services.protocol import CallTree, ProtocolRunService
 router = APIRouter(prefix="/protocols/runs", tags=["protocol_runs"], responses=ERROR_RESPONSES)
 Runs = Annotated[ProtocolRunService, Depends(service_dependency(ProtocolRunService))]
 OptionalTransition = Annotated[RunTransition | None, Body()]
+OptionalCommand = Annotated[RunCommand | None, Body()]
 
 
 async def _transition(
@@ -56,9 +59,52 @@ async def fail_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition =
     return await _transition(svc, id, "fail", body)
 
 
-@router.post("/{id}/cancel", response_model=ProtocolRunRead, summary="PENDING or RUNNING -> CANCELLED")
-async def cancel_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
-    return await _transition(svc, id, "cancel", body)
+@router.post(
+    "/{id}/queue",
+    response_model=ProtocolRunRead,
+    summary="PENDING -> QUEUED: a worker executes the run (409 naming a parameter whose asset is missing)",
+)
+async def queue_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
+    body = body or RunCommand()
+    return await svc.command(id, "queue", reason=body.reason, expected_version=body.version)
+
+
+@router.post(
+    "/{id}/pause",
+    response_model=ProtocolRunRead,
+    summary="Pause: a queued run at once; a running one at its protocol's next call (control_request)",
+)
+async def pause_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
+    body = body or RunCommand()
+    return await svc.command(id, "pause", reason=body.reason, expected_version=body.version)
+
+
+@router.post(
+    "/{id}/resume",
+    response_model=ProtocolRunRead,
+    summary="Resume a paused run (queued again if it never started), or withdraw a pending pause",
+)
+async def resume_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
+    body = body or RunCommand()
+    return await svc.command(id, "resume", reason=body.reason, expected_version=body.version)
+
+
+@router.post(
+    "/{id}/cancel",
+    response_model=ProtocolRunRead,
+    summary="Cancel: at once unless a worker executes it, then at its protocol's next call",
+)
+async def cancel_protocol_run(
+    id: uuid.UUID, svc: Runs, body: Annotated[RunCancel | None, Body()] = None
+) -> ProtocolRunOrm:
+    body = body or RunCancel()
+    return await svc.command(
+        id,
+        "cancel",
+        reason=body.reason,
+        expected_version=body.version,
+        final_state_json=body.final_state_json,
+    )
 
 
 @router.post("/{id}/calls", response_model=FunctionCallRead, status_code=201, summary="Log a function call")

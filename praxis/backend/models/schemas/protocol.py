@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, WithJsonSchema, field_validator
 
-from praxis.backend.models.orm import CallStatus, RunStatus, SourceKind
+from praxis.backend.models.orm import CallStatus, RunControl, RunStatus, SourceKind
 from praxis.backend.models.schemas.common import (
     ListQuery,
     ReadSchema,
@@ -167,6 +167,7 @@ class FunctionCallRead(ReadSchema):
     protocol_run_id: uuid.UUID
     sequence: int
     function_name: str
+    fqn: str | None
     status: CallStatus
     arguments: dict
     return_value: Any | None
@@ -194,6 +195,19 @@ class ProtocolRunCreate(Schema):
         default=None,
         description="The run this one resumes: same protocol, completed, failed or cancelled.",
     )
+    queue: bool = Field(
+        default=False,
+        description="Queue the run for a worker at once (as POST .../queue would), in the same transaction.",
+    )
+    simulation: bool = Field(
+        default=True, description="Simulated machines (PyLabRobot's chatterbox backends); the default."
+    )
+    time_limit_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=7 * 24 * 3600,
+        description="Wall-clock seconds the protocol may execute; default: the worker's PRAXIS_RUN_TIME_LIMIT.",
+    )
 
 
 class ProtocolRunUpdate(VersionedUpdate):
@@ -213,6 +227,11 @@ class ProtocolRunRead(VersionedRead):
     input_parameters: dict
     output_data: dict
     error_message: str | None
+    status_details: str | None
+    control_request: RunControl | None
+    simulation: bool
+    time_limit_seconds: float | None
+    queued_at: datetime | None
     started_at: datetime | None
     completed_at: datetime | None
     duration_ms: float | None
@@ -232,6 +251,21 @@ class RunTransition(Schema):
     )
     final_state_json: JsonObject | None = Field(
         default=None, description="The workcell's state as the run ends (complete, fail, cancel)."
+    )
+
+
+class RunCommand(Schema):
+    """A client's request of a run (queue, pause, resume)."""
+
+    version: int | None = Field(default=None, ge=1, description="The version you read; stale gets 409.")
+    reason: ShortText | None = Field(
+        default=None, description="Why, in a few words; kept in the run's status_details."
+    )
+
+
+class RunCancel(RunCommand):
+    final_state_json: JsonObject | None = Field(
+        default=None, description="The workcell's state as the run ends (a run recorded by hand)."
     )
 
 

@@ -11,12 +11,39 @@ Split by job, each module holding one:
 - ``service``: ``DiscoveryService``, which stores a scan's findings, the only database code here.
 """
 
-from praxis.backend.services.discovery.annotations import ASSET_MODULE_PREFIX
-from praxis.backend.services.discovery.confinement import confined_directory
-from praxis.backend.services.discovery.files import python_files
-from praxis.backend.services.discovery.protocols import DiscoveredProtocol
-from praxis.backend.services.discovery.scan import ModuleError, ScanResult, scan_protocols
-from praxis.backend.services.discovery.service import DiscoveryResult, DiscoveryService
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from praxis.backend.services.discovery.annotations import ASSET_MODULE_PREFIX
+    from praxis.backend.services.discovery.confinement import confined_directory
+    from praxis.backend.services.discovery.files import python_files
+    from praxis.backend.services.discovery.protocols import DiscoveredProtocol
+    from praxis.backend.services.discovery.scan import ModuleError, ScanResult, scan_protocols
+    from praxis.backend.services.discovery.service import DiscoveryResult, DiscoveryService
+
+# Loaded on first use: the child process that imports protocol files uses ``importer`` and ``scan``
+# alone, and must not pay for (or expose) the database code that ``service`` brings in.
+_EXPORTS = {
+    "ASSET_MODULE_PREFIX": "annotations",
+    "DiscoveredProtocol": "protocols",
+    "DiscoveryResult": "service",
+    "DiscoveryService": "service",
+    "ModuleError": "scan",
+    "ScanResult": "scan",
+    "confined_directory": "confinement",
+    "python_files": "files",
+    "scan_protocols": "scan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+
 
 __all__ = [
     "ASSET_MODULE_PREFIX",

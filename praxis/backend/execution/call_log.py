@@ -1,0 +1,118 @@
+"""A run's calls and outputs, from the child's messages to batched rows.
+
+The child reports each call twice (started, ended) and may record outputs at any time. Rows are
+written in batches, each one unit of work: a call that started and ended between two writes is
+inserted once, already ended; one still running is inserted ``running`` and updated when it ends.
+Calls go before the outputs that refer to them, parents before children.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from praxis.backend.db.base import new_id
+
+__all__ = ["CallLog"]
+
+Write = Callable[[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]], Awaitable[None]]
+
+_OUTPUT_COLUMNS = (
+    "name",
+    "data_type",
+    "numeric_value",
+    "json_value",
+    "text_value",
+    "unit",
+    "resource_id",
+    "machine_id",
+    "well_name",
+    "data_quality_score",
+    "spatial_context",
+)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class CallLog:
+    def __init__(self, run_id: uuid.UUID, write: Write) -> None:
+        self.run_id = run_id
+        self._write = write
+        self._ids: dict[int, uuid.UUID] = {}
+        self._new: dict[int, dict[str, Any]] = {}
+        self._ended: list[dict[str, Any]] = []
+        self._outputs: list[dict[str, Any]] = []
+        self.calls = 0
+
+    def pending(self) -> int:
+        return len(self._new) + len(self._ended) + len(self._outputs)
+
+    def add(self, message: Mapping[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "call_started":
+            self.calls += 1
+            seq = message["seq"]
+            self._ids[seq] = new_id()
+            parent = message.get("parent_seq")
+            self._new[seq] = {
+                "accession_id": self._ids[seq],
+                "protocol_run_id": self.run_id,
+                "sequence": seq,
+                "function_name": str(message["function_name"])[:255],
+                "fqn": str(message["fqn"])[:500],
+                "arguments": message.get("arguments") or {},
+                "status": "running",
+                "started_at": _time(message.get("started_at")),
+                "parent_function_call_log_id": self._ids.get(parent) if parent is not None else None,
+                "return_value": None,
+                "error_message": None,
+                "error_traceback": None,
+                "ended_at": None,
+                "duration_ms": None,
+            }
+        elif kind == "call_ended":
+            seq = message["seq"]
+            end = {
+                "status": message["status"],
+                "return_value": message.get("return_value"),
+                "error_message": message.get("error_message"),
+                "error_traceback": message.get("error_traceback"),
+                "ended_at": _time(message.get("ended_at")),
+                "duration_ms": message.get("duration_ms"),
+            }
+            if seq in self._new:
+                self._new[seq].update(end)
+            elif seq in self._ids:
+                self._ended.append({"accession_id": self._ids[seq], **end})
+        elif kind in ("output", "outputs"):
+            rows = message["outputs"] if kind == "outputs" else [message]
+            measured = _time(message.get("measured_at"))
+            for row in rows:
+                seq = row.get("call_seq")
+                self._outputs.append(
+                    {
+                        **{column: row.get(column) for column in _OUTPUT_COLUMNS},
+                        "spatial_context": row.get("spatial_context") or {},
+                        "protocol_run_id": self.run_id,
+                        "function_call_id": self._ids.get(seq) if seq is not None else None,
+                        "measured_at": measured,
+                    }
+                )
+
+    async def flush(self) -> None:
+        """Write what has come in; on failure nothing is lost (the next flush writes it)."""
+        if not self.pending():
+            return
+        new, ended, outputs = list(self._new.values()), self._ended, self._outputs
+        self._new, self._ended, self._outputs = {}, [], []
+        try:
+            await self._write(new, ended, outputs)
+        except BaseException:
+            self._new = {row["sequence"]: row for row in new} | self._new
+            self._ended = ended + self._ended
+            self._outputs = outputs + self._outputs
+            raise

@@ -1,0 +1,141 @@
+"""Running protocols in tests through the real worker code path, with no sleeps and no polling.
+
+``protocol_runner`` (in-process): ``Worker.execute`` on the test's own transaction. The child process
+is real (the protocol runs in a fresh interpreter, as in production); the run's records are written by
+production's units of work, each a SAVEPOINT of the test's transaction, so everything is rolled back
+at the end. Jobs are taken from the queue on the same transaction. What it cannot show: pause, resume
+and cancel of a running protocol, and anything across processes (NOTIFY is delivered on commit only):
+those use ``praxis worker`` on a committed database (``live_worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from praxis.backend.execution.worker import Worker, WorkerOptions
+from praxis.backend.models.orm import FINISHED_RUN_STATUSES, DataOutputOrm, ProtocolRunOrm
+from praxis.backend.repositories import Repositories
+from praxis.backend.repositories.protocol_run import RUN_CHANNEL
+from praxis.backend.services.protocol import CallTree, ProtocolRunService, nest_calls
+from tests.harness.session import joined_sessionmaker
+
+
+@dataclass
+class FinishedRun:
+    """A run as it ended: the row, its calls nested as they were made, its outputs."""
+
+    run: ProtocolRunOrm
+    call_tree: list[CallTree]
+    outputs: list[DataOutputOrm]
+
+    @property
+    def calls(self) -> list[str]:
+        """Each call's function name, depth-first in call order: ``["serial_dilution", "transfer", ...]``."""
+
+        def walk(trees: list[CallTree]) -> Iterator[str]:
+            for tree in trees:
+                yield tree.call.function_name
+                yield from walk(tree.children)
+
+        return list(walk(self.call_tree))
+
+
+class ProtocolRunner:
+    """``await protocol_runner.run(run)``: queue the run, execute it, return it as it ended."""
+
+    def __init__(self, session: AsyncSession, options: WorkerOptions) -> None:
+        self.session = session
+        self.repositories = Repositories(session)
+        self.worker = Worker(joined_sessionmaker(session.bind), options)  # type: ignore[arg-type]
+
+    async def run(self, run: ProtocolRunOrm | uuid.UUID) -> FinishedRun:
+        run_id = run if isinstance(run, uuid.UUID) else run.accession_id
+        current = await self.repositories.protocol_run.get(run_id)
+        if current.queued_at is None:
+            await ProtocolRunService(self.repositories).command(run_id, "queue")
+        await self.run_queued()
+        return await self.finished(run_id)
+
+    async def run_queued(self) -> int:
+        """Execute every due job on the queue, in order; how many there were."""
+        done = 0
+        while (run_id := await self.repositories.run_queue.take()) is not None:
+            await self.worker.execute(run_id)
+            done += 1
+        return done
+
+    async def finished(self, run_id: uuid.UUID) -> FinishedRun:
+        run = await self.repositories.protocol_run.get(run_id)
+        calls = await self.repositories.protocol_run.calls_of(run_id)
+        outputs = await self.repositories.data_output.list({"protocol_run_id": run_id}, order_by="created_at")
+        return FinishedRun(run, nest_calls(calls), outputs)
+
+
+# -- the committed tier: real `praxis worker` processes ----------------------------------------------
+
+
+@contextlib.contextmanager
+def worker_process(database_url: str, **environment: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``praxis worker`` on ``database_url``, ended (SIGTERM, then SIGKILL) when the block ends."""
+    env = {**os.environ, "PRAXIS_DATABASE_URL": database_url, **environment}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "praxis.backend.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def wait_for_status(
+    database_url: str, run_id: uuid.UUID | str, statuses: set[str], within: float = 60
+) -> dict[str, Any]:
+    """The run's row once its status is one of ``statuses``: woken by the status NOTIFY the worker
+    sends at each change, read again each time (no sleeps)."""
+    connection = await asyncpg.connect(_dsn(database_url))
+    changed = asyncio.Event()
+    try:
+        await connection.add_listener(RUN_CHANNEL, lambda *args: changed.set())
+        async with asyncio.timeout(within):
+            while True:
+                changed.clear()
+                row = await connection.fetchrow(
+                    "SELECT * FROM protocol_run WHERE accession_id = $1", uuid.UUID(str(run_id))
+                )
+                if row is not None and row["status"] in statuses:
+                    return dict(row)
+                await changed.wait()
+    finally:
+        await connection.close()
+
+
+async def wait_for_end(database_url: str, run_id: uuid.UUID | str, within: float = 60) -> dict[str, Any]:
+    return await wait_for_status(database_url, run_id, {s.value for s in FINISHED_RUN_STATUSES}, within)
