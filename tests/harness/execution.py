@@ -58,7 +58,7 @@ class ProtocolRunner:
     def __init__(self, session: AsyncSession, options: WorkerOptions) -> None:
         self.session = session
         self.repositories = Repositories(session)
-        self.worker = Worker(joined_sessionmaker(session.bind), options)  # type: ignore[arg-type]
+        self.worker = Worker(joined_sessionmaker(session.bind), options, one_connection=True)  # type: ignore[arg-type]
 
     async def run(self, run: ProtocolRunOrm | uuid.UUID) -> FinishedRun:
         run_id = run if isinstance(run, uuid.UUID) else run.accession_id

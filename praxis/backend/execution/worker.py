@@ -110,10 +110,15 @@ class Worker:
         options: WorkerOptions,
         *,
         lease_url: str | None = None,
+        one_connection: bool = False,
     ) -> None:
+        """``lease_url``: where leases are taken (None: no lease, for a single in-process worker).
+        ``one_connection``: every session of ``sessions`` is on one connection (the tests'), so units
+        of work must take turns; in production each has a pooled connection of its own."""
         self.sessions = sessions
         self.options = options
         self.lease_url = lease_url
+        self._turns = asyncio.Lock() if one_connection else contextlib.nullcontext()
 
     async def execute(self, run_id: uuid.UUID) -> None:
         lease = Lease(self.lease_url)
@@ -153,9 +158,14 @@ class Worker:
     async def _run_child(self, plan: RunPlan, lease: Lease) -> Outcome:
         outcome = Outcome()
         calls = CallLog(plan.run_id, self._record)
+        done = asyncio.Event()
         async with Child(plan.spec) as child:
-            flusher = asyncio.create_task(self._keep_flushing(calls))
-            controller = asyncio.create_task(self._forward_control(plan.run_id, child, lease, outcome))
+            # Helpers stop when asked, never cancelled mid-write: a unit of work cut off halfway would
+            # break the connection it ran on.
+            helpers = [
+                asyncio.create_task(self._keep_flushing(calls, done)),
+                asyncio.create_task(self._forward_control(plan.run_id, child, lease, outcome, done)),
+            ]
             try:
                 async with asyncio.timeout(plan.time_limit):
                     async for message in child.messages():
@@ -166,10 +176,9 @@ class Worker:
                 await child.kill()
                 outcome.exit_status = await child.wait()
             finally:
-                for task in (flusher, controller):
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                done.set()
+                lease.control.set()
+                await asyncio.gather(*helpers, return_exceptions=True)
             outcome.output_tail = child.output_tail()
         await self._retrying(calls.flush)
         return outcome
@@ -214,25 +223,31 @@ class Worker:
             if calls.pending() >= FLUSH_MESSAGES:
                 await self._retrying(calls.flush)
 
-    async def _keep_flushing(self, calls: CallLog) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_SECONDS)
-            with contextlib.suppress(DBAPIError, OSError):
-                await calls.flush()
+    async def _keep_flushing(self, calls: CallLog, done: asyncio.Event) -> None:
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), FLUSH_SECONDS)
+            if not done.is_set():
+                with contextlib.suppress(DBAPIError, OSError):
+                    await calls.flush()
 
-    async def _forward_control(self, run_id: uuid.UUID, child: Child, lease: Lease, outcome: Outcome) -> None:
+    async def _forward_control(
+        self, run_id: uuid.UUID, child: Child, lease: Lease, outcome: Outcome, done: asyncio.Event
+    ) -> None:
         """Pass each pause, resume or cancel a client asks for on to the child; end a cancelled child
         that does not stop within the grace period."""
-        while True:
+        while not done.is_set():
+            lease.control.clear()
             request = await self._work(lambda svc: svc.control_request(run_id))
             if request is not None:
                 child.send(request)
                 if request == "cancel":
-                    await asyncio.sleep(self.options.cancel_grace)
-                    outcome.forced_cancel = True
-                    await child.kill()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(done.wait(), self.options.cancel_grace)
+                    if not done.is_set():
+                        outcome.forced_cancel = True
+                        await child.kill()
                     return
-            lease.control.clear()
             await lease.control.wait()
 
     async def _record(
@@ -244,7 +259,7 @@ class Worker:
 
     async def _work(self, step: Callable[[RunExecutionService], Awaitable[T]]) -> T:
         """One unit of work, committed."""
-        async with UnitOfWork(self.sessions) as uow:
+        async with self._turns, UnitOfWork(self.sessions) as uow:
             result = await step(RunExecutionService(uow.repos))
             await uow.commit()
             return result
