@@ -31,7 +31,7 @@ from tests.harness.database import (
     resolve_server,
     rows_left,
 )
-from tests.harness.execution import ProtocolRunner
+from tests.harness.execution import Lab, ProtocolRunner, build_lab
 from tests.harness.module_data import ScopeBuilders, ScopedTest
 from tests.harness.queries import QueryLog, counting
 from tests.harness.session import app_client, isolated_session, joined_session
@@ -267,3 +267,10 @@ def protocol_runner(db_session: AsyncSession) -> ProtocolRunner:
     """Executes runs through the real worker (a child process per run) on the test's transaction:
     ``finished = await protocol_runner.run(run)``."""
     return ProtocolRunner(db_session, WorkerOptions(time_limit=60, cancel_grace=2))
+
+
+@pytest.fixture
+async def lab(repos: Builders, repositories: Repositories) -> Lab:
+    """A workcell that runs the demo protocols: a liquid handler, a plate reader, a plate and a tip
+    rack, and the demo protocols (``lab.dilution``, ``lab.read``) in the catalog."""
+    return await build_lab(repos, repositories)

@@ -38,7 +38,12 @@ TRANSITIONS = {
     "start": ({RunStatus.PENDING}, RunStatus.RUNNING),
     "complete": ({RunStatus.RUNNING}, RunStatus.COMPLETED),
     "fail": ({RunStatus.RUNNING}, RunStatus.FAILED),
-    "cancel": ({RunStatus.PENDING, RunStatus.RUNNING}, RunStatus.CANCELLED),
+    # a run recorded by hand, or not yet started, is cancelled at once (a worker's running run is
+    # cancelled through its worker: tests/api/test_run_control_api.py)
+    "cancel": (
+        {RunStatus.PENDING, RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED},
+        RunStatus.CANCELLED,
+    ),
 }
 REFUSED = [
     (status, action)

@@ -7,14 +7,17 @@ from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import ProtocolRunOrm, RunStatus
 from tests.builders.base import Builder, Parent, unique_name
 
-_STARTED = {RunStatus.RUNNING, RunStatus.COMPLETED, RunStatus.FAILED}
+_STARTED = {RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.COMPLETED, RunStatus.FAILED}
+_QUEUED = {RunStatus.QUEUED, RunStatus.PAUSED}
 _FINISHED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 
 
 class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
     """Runs are PENDING by default; pass ``status=`` and the fields that state implies are filled in:
-    RUNNING gets ``started_at``; COMPLETED and FAILED get ``started_at``, ``completed_at`` and
-    ``duration_ms`` (FAILED also an ``error_message``); CANCELLED gets ``completed_at``.
+    QUEUED gets ``queued_at``; RUNNING gets ``started_at`` (a run recorded by hand: give ``queued_at``
+    too for one a worker executes); PAUSED (by its worker) both; COMPLETED and FAILED get
+    ``started_at``, ``completed_at`` and ``duration_ms`` (FAILED also an ``error_message``); CANCELLED
+    gets ``completed_at``.
     ``previous_run=run`` makes it a continuation of ``run``."""
 
     repository_name = "protocol_run"
@@ -35,6 +38,8 @@ class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
     def consistent(self, values: dict[str, Any], parents: dict[str, Entity]) -> dict[str, Any]:
         status = RunStatus(values.get("status", RunStatus.PENDING))
         now = datetime.now(UTC)
+        if status in _QUEUED:
+            values.setdefault("queued_at", now - timedelta(minutes=6))
         if status in _STARTED:
             values.setdefault("started_at", now - timedelta(minutes=5))
         if status in _FINISHED:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from praxis.backend.models.orm import CallStatus, RunStatus
 from tests.builders import Builders
-from tests.execution.conftest import Lab
-from tests.harness.execution import ProtocolRunner
+from tests.harness.execution import Lab, ProtocolRunner
 
 
 async def test_a_serial_dilution_runs_to_completion_with_its_call_tree(

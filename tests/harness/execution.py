@@ -19,17 +19,28 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.execution.worker import Worker, WorkerOptions
-from praxis.backend.models.orm import FINISHED_RUN_STATUSES, DataOutputOrm, ProtocolRunOrm
+from praxis.backend.models.orm import (
+    FINISHED_RUN_STATUSES,
+    DataOutputOrm,
+    ProtocolDefinitionOrm,
+    ProtocolRunOrm,
+    WorkcellOrm,
+)
 from praxis.backend.repositories import Repositories
 from praxis.backend.repositories.protocol_run import RUN_CHANNEL
+from praxis.backend.services.demo import DEMO_PROTOCOLS
+from praxis.backend.services.discovery import DiscoveryService
 from praxis.backend.services.protocol import CallTree, ProtocolRunService, nest_calls
 from tests.harness.session import joined_sessionmaker
+
+if TYPE_CHECKING:
+    from tests.builders import Builders
 
 
 @dataclass
@@ -81,6 +92,32 @@ class ProtocolRunner:
         calls = await self.repositories.protocol_run.calls_of(run_id)
         outputs = await self.repositories.data_output.list({"protocol_run_id": run_id}, order_by="created_at")
         return FinishedRun(run, nest_calls(calls), outputs)
+
+
+# -- a lab that runs the demo protocols ------------------------------------------------------------
+
+PLATE = "pylabrobot.resources.corning.plates.cor_96_wellplate_360uL_Fb"
+TIPS = "pylabrobot.resources.hamilton.tip_racks.hamilton_96_tiprack_1000uL"
+
+
+@dataclass
+class Lab:
+    workcell: WorkcellOrm
+    dilution: ProtocolDefinitionOrm
+    read: ProtocolDefinitionOrm
+
+
+async def build_lab(repos: Builders, repositories: Repositories) -> Lab:
+    workcell = await repos.workcell.create(name="assay cell")
+    await repos.machine.create(workcell=workcell, name="star", fqn="pylabrobot.liquid_handling.LiquidHandler")
+    await repos.machine.create(workcell=workcell, name="reader", fqn="pylabrobot.plate_reading.PlateReader")
+    plate_type = await repos.resource_definition.create(fqn=PLATE)
+    tip_type = await repos.resource_definition.create(fqn=TIPS)
+    await repos.resource.create(workcell=workcell, resource_definition=plate_type, name="plate_01")
+    await repos.resource.create(workcell=workcell, resource_definition=tip_type, name="tips_01")
+    found = await DiscoveryService(repositories).discover_and_upsert_protocols(DEMO_PROTOCOLS)
+    by_name = {d.name: d for d in found.definitions}
+    return Lab(workcell, by_name["serial_dilution"], by_name["absorbance_read"])
 
 
 # -- the committed tier: real `praxis worker` processes ----------------------------------------------
