@@ -145,12 +145,12 @@ def discover(
     ),
 ) -> None:
     """Discover the protocols under PATH and store them in the catalog (running it twice changes nothing)."""
+    from praxis.backend.execution.discovery import scan_in_child
     from praxis.backend.services.discovery import (
         DiscoveryResult,
         DiscoveryService,
         ModuleError,
         python_files,
-        scan_protocols,
     )
 
     target = None if dry_run else _prepared_database()
@@ -179,7 +179,14 @@ def discover(
             found: list[tuple[str, str]]
             errors: list[ModuleError]
             if target is None:
-                scan = scan_protocols(path, progress=advance)
+                scan = asyncio.run(
+                    scan_in_child(
+                        path,
+                        allowed_roots=None,
+                        time_limit=get_settings().discovery_time_limit,
+                        progress=advance,
+                    )
+                )
                 found, errors = [(p.fqn, p.version) for p in scan.protocols], scan.errors
             else:
                 result = _in_unit_of_work(target.url, work)

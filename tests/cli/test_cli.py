@@ -117,7 +117,7 @@ async def test_seed_demo_loads_the_lab_once(committed_database: str) -> None:
     first = praxis(committed_database, "db", "seed-demo")
     assert first.returncode == 0, first.stderr
     assert "loaded" in first.stdout
-    assert await scalar(committed_database, "SELECT count(*) FROM machine") == 2
+    assert await scalar(committed_database, "SELECT count(*) FROM machine") == 3
     assert await scalar(committed_database, "SELECT count(*) FROM function_data_output") == 96
     assert await scalar(committed_database, "SELECT status FROM protocol_run") == "completed"
     assert await scalar(committed_database, "SELECT count(*) FROM deck_position_definition") == 30

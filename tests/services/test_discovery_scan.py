@@ -232,7 +232,7 @@ async def test_service_scan_is_a_dry_run_that_stores_nothing(
     write(tmp_path, "transfers.py", TRANSFERS)
     before = await repos.protocol_definition.count()
 
-    scan = DiscoveryService(repositories, allowed_roots=[tmp_path]).scan(".")
+    scan = await DiscoveryService(repositories, allowed_roots=[tmp_path]).scan(".")
 
     assert [p.fqn for p in scan.protocols] == ["transfers.serial_dilution"]
     assert await repos.protocol_definition.count() == before

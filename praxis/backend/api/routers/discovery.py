@@ -21,7 +21,10 @@ router = APIRouter(prefix="/protocols", tags=["protocol_definitions"], responses
 
 @router.post("/discover", response_model=DiscoverResult, summary="Discover and catalog protocols")
 async def discover_protocols(body: DiscoverRequest, request: Request, uow: UnitOfWorkDep) -> dict[str, Any]:
-    service = DiscoveryService(uow.repos, allowed_roots=request.app.state.settings.protocol_roots)
+    settings = request.app.state.settings
+    service = DiscoveryService(
+        uow.repos, allowed_roots=settings.protocol_roots, time_limit=settings.discovery_time_limit
+    )
     result = await service.discover_and_upsert_protocols(body.path)
     return {
         "definitions": result.definitions,

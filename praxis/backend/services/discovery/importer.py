@@ -48,6 +48,7 @@ class PrivateImporter(importlib.abc.MetaPathFinder):
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._real_root = root.resolve()
         self.prefix = f"_praxis_discovery_{uuid.uuid4().hex}"
         self._failures: dict[str, str] = {}
 
@@ -83,6 +84,8 @@ class PrivateImporter(importlib.abc.MetaPathFinder):
             )
         base = self.root.joinpath(*parts)
         init = base / "__init__.py"
+        for candidate in (base, base.parent / f"{base.name}.py"):
+            self.refuse_outside(candidate)
         if init.is_file():
             return importlib.util.spec_from_file_location(
                 fullname, init, loader=_SourceLoader(fullname, str(init))
@@ -97,6 +100,15 @@ class PrivateImporter(importlib.abc.MetaPathFinder):
             spec.submodule_search_locations = [str(base)]
             return spec
         return None
+
+    def refuse_outside(self, path: Path) -> None:
+        """``ImportError`` naming ``path`` when it exists and resolves (through symlinks) outside the
+        root: code is only ever run from inside it."""
+        if path.exists() and not path.resolve().is_relative_to(self._real_root):
+            raise ImportError(
+                f"{path.relative_to(self.root)} is a link to {path.resolve()}, outside the protocol root "
+                f"{self._real_root}; Praxis runs only code inside it"
+            )
 
     def load(self, module_name: str, path: Path) -> types.ModuleType:
         """The module of ``path``, importing its packages first so a broken ``__init__.py`` is named

@@ -66,6 +66,10 @@ def scan_protocols(
             if progress is not None:
                 progress(file)
             name, problem = module_name(root, file)
+            try:
+                importer.refuse_outside(file)
+            except ImportError as outside:
+                problem = str(outside)
             if problem is not None:
                 result.errors.append(ModuleError(file, problem))
                 continue

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from praxis.backend.errors import PraxisError
+from praxis.backend.execution.discovery import scan_in_child
 from praxis.backend.models.orm import ProtocolDefinitionOrm
 from praxis.backend.repositories import Repositories
 from praxis.backend.services.base import require_repositories
-from praxis.backend.services.discovery.scan import ModuleError, ScanResult, scan_protocols
+from praxis.backend.services.discovery.scan import ModuleError, ScanResult
+from praxis.backend.settings import get_settings
 
 __all__ = ["DiscoveryResult", "DiscoveryService"]
 
@@ -36,7 +38,13 @@ class DiscoveryResult:
 class DiscoveryService:
     """Scans protocol directories and keeps the protocol definition catalog in step with them."""
 
-    def __init__(self, repos: Repositories, *, allowed_roots: Sequence[Path | str] | None = None) -> None:
+    def __init__(
+        self,
+        repos: Repositories,
+        *,
+        allowed_roots: Sequence[Path | str] | None = None,
+        time_limit: float | None = None,
+    ) -> None:
         """``allowed_roots``: when given, a scanned path must lie inside one of them.
 
         Discovery imports and therefore *runs* the files it scans, so an API that lets clients name a
@@ -46,11 +54,20 @@ class DiscoveryService:
         """
         self.repos = require_repositories(repos)
         self.allowed_roots = None if allowed_roots is None else list(allowed_roots)
+        self.time_limit = time_limit
 
-    def scan(self, path: Path | str, *, progress: Callable[[Path], None] | None = None) -> ScanResult:
+    async def scan(self, path: Path | str, *, progress: Callable[[Path], None] | None = None) -> ScanResult:
         """What ``discover_and_upsert_protocols`` would store for ``path``, under this service's roots,
-        without touching the database."""
-        return scan_protocols(path, allowed_roots=self.allowed_roots, progress=progress)
+        without touching the database. The files are imported in a child process (their code runs
+        there, never here), within ``time_limit`` seconds (default: PRAXIS_DISCOVERY_TIME_LIMIT)."""
+        settings = get_settings()
+        return await scan_in_child(
+            path,
+            allowed_roots=self.allowed_roots,
+            time_limit=self.time_limit or settings.discovery_time_limit,
+            memory_limit_mb=settings.run_memory_limit_mb,
+            progress=progress,
+        )
 
     async def discover_and_upsert_protocols(
         self, path: Path | str, *, progress: Callable[[Path], None] | None = None
@@ -62,7 +79,7 @@ class DiscoveryService:
         reported in ``errors`` while the rest is still stored. ``progress`` is called with each file
         before it is imported (the CLI draws its progress bar with it).
         """
-        found = self.scan(path, progress=progress)
+        found = await self.scan(path, progress=progress)
         result = DiscoveryResult(errors=list(found.errors))
         for protocol in found.protocols:
             try:
