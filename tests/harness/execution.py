@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,11 +128,12 @@ async def build_lab(repos: Builders, repositories: Repositories) -> Lab:
 def worker_process(database_url: str, **environment: str) -> Iterator[subprocess.Popen[bytes]]:
     """``praxis worker`` on ``database_url``, ended (SIGTERM, then SIGKILL) when the block ends."""
     env = {**os.environ, "PRAXIS_DATABASE_URL": database_url, **environment}
+    log = tempfile.NamedTemporaryFile(prefix="praxis-worker-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "praxis.backend.cli", "worker"],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -144,8 +146,9 @@ def worker_process(database_url: str, **environment: str) -> Iterator[subprocess
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        log.close()
+        if process.returncode in (0, -signal.SIGTERM, -signal.SIGKILL):
+            os.unlink(log.name)  # kept only when the worker died of something else, for its traceback
 
 
 def _dsn(url: str) -> str:
@@ -176,3 +179,21 @@ async def wait_for_status(
 
 async def wait_for_end(database_url: str, run_id: uuid.UUID | str, within: float = 60) -> dict[str, Any]:
     return await wait_for_status(database_url, run_id, {s.value for s in FINISHED_RUN_STATUSES}, within)
+
+
+async def wait_for_call(
+    database_url: str, run_id: uuid.UUID | str, function_name: str, within: float = 60
+) -> None:
+    """Until the run has logged a call of ``function_name``. Calls are not announced (a protocol may
+    make thousands), so this one looks every 50 ms: for tests that must act inside a running call."""
+    connection = await asyncpg.connect(_dsn(database_url))
+    try:
+        async with asyncio.timeout(within):
+            while not await connection.fetchval(
+                "SELECT 1 FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2",
+                uuid.UUID(str(run_id)),
+                function_name,
+            ):
+                await asyncio.sleep(0.05)
+    finally:
+        await connection.close()

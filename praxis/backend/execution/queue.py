@@ -88,13 +88,17 @@ async def serve_jobs(
     import asyncio
 
     connection = await asyncpg.connect(url)
+    # pgqueuer caps a worker's picked jobs at no less than two; the semaphore holds execution to the
+    # configured concurrency (a worker then holds at most one job more than it executes, waiting).
+    turns = asyncio.Semaphore(options.concurrency)
     try:
         manager = QueueManager(Queries(AsyncpgDriver(connection)))
 
         @manager.entrypoint(ENTRYPOINT, concurrency_limit=0)
         async def run_job(job: Job) -> None:
             assert job.payload is not None
-            await handle(uuid.UUID(bytes=bytes(job.payload)))
+            async with turns:
+                await handle(uuid.UUID(bytes=bytes(job.payload)))
 
         async def stop_when_asked() -> None:
             await stop()
@@ -105,7 +109,7 @@ async def serve_jobs(
             await manager.run(
                 dequeue_timeout=timedelta(seconds=options.dequeue_timeout),
                 batch_size=1,
-                max_concurrent_tasks=options.concurrency,
+                max_concurrent_tasks=max(2, options.concurrency),
                 heartbeat_timeout=timedelta(seconds=options.heartbeat_timeout),
                 log_aggregation_interval=timedelta(0),
             )

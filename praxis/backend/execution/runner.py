@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import resource
+import signal
 import sys
 import threading
 import traceback
@@ -31,6 +32,7 @@ from praxis.backend.execution.tracing import activate as activate_tracer
 
 def main() -> None:
     spec = json.loads(sys.stdin.buffer.read())
+    _die_with_parent(spec.get("parent_pid"))
     _limit_memory(spec.get("memory_limit_mb"))
     writer = MessageWriter(spec["message_fd"])
     try:
@@ -42,6 +44,17 @@ def main() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+
+
+def _die_with_parent(parent_pid: int | None) -> None:
+    """End with the worker that started us (Linux): a protocol must not go on commanding machines for
+    a run that the next worker marks "worker lost"."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if parent_pid is not None and os.getppid() != parent_pid:  # it died before the line above
+        os._exit(1)
 
 
 def _limit_memory(megabytes: int | None) -> None:

@@ -44,7 +44,7 @@ class Child:
         loop = asyncio.get_running_loop()
         message_r, message_w = os.pipe()
         control_r, control_w = os.pipe()
-        spec = {**self.spec, "message_fd": message_w, "control_fd": control_r}
+        spec = {**self.spec, "message_fd": message_w, "control_fd": control_r, "parent_pid": os.getpid()}
         try:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,

@@ -132,7 +132,9 @@ class PrivateImporter(importlib.abc.MetaPathFinder):
             raise ImportFailed(self._failures[module_name])
         try:
             return importlib.import_module(f"{self.prefix}.{module_name}")
-        except BaseException as exc:  # SystemExit, KeyboardInterrupt too: it runs in a child process of its own
+        except (
+            BaseException
+        ) as exc:  # SystemExit, KeyboardInterrupt too: it runs in a child process of its own
             message = self.public(describe_exception(exc, self.root))
             self._failures[module_name] = message
             raise ImportFailed(message) from None
