@@ -270,7 +270,7 @@ def protocol_runner(db_session: AsyncSession) -> ProtocolRunner:
 
 
 @pytest.fixture
-async def lab(repos: Builders, repositories: Repositories) -> Lab:
+async def simulation_lab(repos: Builders, repositories: Repositories) -> Lab:
     """A workcell that runs the demo protocols: a liquid handler, a plate reader, a plate and a tip
-    rack, and the demo protocols (``lab.dilution``, ``lab.read``) in the catalog."""
+    rack, and the demo protocols (``simulation_lab.dilution``, ``simulation_lab.read``) in the catalog."""
     return await build_lab(repos, repositories)

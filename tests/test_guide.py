@@ -64,6 +64,8 @@ def test_guide_examples_cover_every_fixture_and_builder() -> None:
         "test_server",
         "module_repos",
         "class_repos",
+        "protocol_runner",
+        "simulation_lab",
     ]
     missing_fixtures = [name for name in fixtures if not re.search(rf"\b{name}: ", code)]
     builders = list(BUILDERS)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+from praxis.backend.execution.assets import simulated as simulated_assets
 from praxis.backend.execution.context import RunContext, current_run, recording_run
 from praxis.backend.execution.tracing import protocol_function
 
@@ -27,6 +28,7 @@ __all__ = [
     "protocol",
     "protocol_function",
     "recording_run",
+    "simulated_assets",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -17,10 +17,10 @@ URL = f"{API}/protocols/runs"
 
 
 async def test_queueing_a_run_queues_its_job_in_the_same_transaction(
-    client: httpx.AsyncClient, repos: Builders, repositories: Repositories, lab: Lab
+    client: httpx.AsyncClient, repos: Builders, repositories: Repositories, simulation_lab: Lab
 ) -> None:
     run = await repos.protocol_run.create(
-        protocol_definition=lab.read, workcell=lab.workcell, input_parameters={}
+        protocol_definition=simulation_lab.read, workcell=simulation_lab.workcell, input_parameters={}
     )
 
     response = await client.post(f"{URL}/{run.accession_id}/queue", json={"reason": "plate ready"})
@@ -33,13 +33,13 @@ async def test_queueing_a_run_queues_its_job_in_the_same_transaction(
 
 
 async def test_a_run_created_with_queue_true_is_queued(
-    client: httpx.AsyncClient, repositories: Repositories, lab: Lab
+    client: httpx.AsyncClient, repositories: Repositories, simulation_lab: Lab
 ) -> None:
     response = await client.post(
         URL,
         json={
-            "protocol_definition_id": str(lab.read.accession_id),
-            "workcell_id": str(lab.workcell.accession_id),
+            "protocol_definition_id": str(simulation_lab.read.accession_id),
+            "workcell_id": str(simulation_lab.workcell.accession_id),
             "queue": True,
         },
     )
@@ -50,11 +50,11 @@ async def test_a_run_created_with_queue_true_is_queued(
 
 
 async def test_a_run_whose_assets_do_not_exist_is_refused_when_queued_naming_the_parameter(
-    client: httpx.AsyncClient, repos: Builders, repositories: Repositories, lab: Lab
+    client: httpx.AsyncClient, repos: Builders, repositories: Repositories, simulation_lab: Lab
 ) -> None:
     empty_cell = await repos.workcell.create()
     run = await repos.protocol_run.create(
-        protocol_definition=lab.read, workcell=empty_cell, input_parameters={}
+        protocol_definition=simulation_lab.read, workcell=empty_cell, input_parameters={}
     )
 
     response = await client.post(f"{URL}/{run.accession_id}/queue")
@@ -68,10 +68,10 @@ async def test_a_run_whose_assets_do_not_exist_is_refused_when_queued_naming_the
 
 
 async def test_a_queued_run_pauses_and_resumes_to_the_queue(
-    client: httpx.AsyncClient, repos: Builders, repositories: Repositories, lab: Lab
+    client: httpx.AsyncClient, repos: Builders, repositories: Repositories, simulation_lab: Lab
 ) -> None:
     run = await repos.protocol_run.create(
-        protocol_definition=lab.read, workcell=lab.workcell, input_parameters={}
+        protocol_definition=simulation_lab.read, workcell=simulation_lab.workcell, input_parameters={}
     )
     await client.post(f"{URL}/{run.accession_id}/queue")
     await repositories.run_queue.take()

@@ -8,11 +8,11 @@ from tests.harness.execution import Lab, ProtocolRunner
 
 
 async def test_a_serial_dilution_runs_to_completion_with_its_call_tree(
-    repos: Builders, lab: Lab, protocol_runner: ProtocolRunner
+    repos: Builders, simulation_lab: Lab, protocol_runner: ProtocolRunner
 ) -> None:
     run = await repos.protocol_run.create(
-        protocol_definition=lab.dilution,
-        workcell=lab.workcell,
+        protocol_definition=simulation_lab.dilution,
+        workcell=simulation_lab.workcell,
         input_parameters={"start_volume_ul": 200.0, "columns": 4},
     )
 
@@ -31,10 +31,10 @@ async def test_a_serial_dilution_runs_to_completion_with_its_call_tree(
 
 
 async def test_an_absorbance_read_records_one_output_per_well(
-    repos: Builders, lab: Lab, protocol_runner: ProtocolRunner
+    repos: Builders, simulation_lab: Lab, protocol_runner: ProtocolRunner
 ) -> None:
     run = await repos.protocol_run.create(
-        protocol_definition=lab.read, workcell=lab.workcell, input_parameters={}
+        protocol_definition=simulation_lab.read, workcell=simulation_lab.workcell, input_parameters={}
     )
 
     finished = await protocol_runner.run(run)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from praxis.backend.execution.assets import LIQUID_HANDLER, PLATE, PLATE_READER, TIP_RACK
 from praxis.backend.execution.worker import Worker, WorkerOptions
 from praxis.backend.models.orm import (
     FINISHED_RUN_STATUSES,
@@ -34,7 +35,7 @@ from praxis.backend.models.orm import (
     WorkcellOrm,
 )
 from praxis.backend.repositories import Repositories
-from praxis.backend.repositories.protocol_run import RUN_CHANNEL
+from praxis.backend.repositories.protocol_run import CALLS_CHANNEL, RUN_CHANNEL
 from praxis.backend.services.demo import DEMO_PROTOCOLS
 from praxis.backend.services.discovery import DiscoveryService
 from praxis.backend.services.protocol import CallTree, ProtocolRunService, nest_calls
@@ -97,9 +98,6 @@ class ProtocolRunner:
 
 # -- a lab that runs the demo protocols ------------------------------------------------------------
 
-PLATE = "pylabrobot.resources.corning.plates.cor_96_wellplate_360uL_Fb"
-TIPS = "pylabrobot.resources.hamilton.tip_racks.hamilton_96_tiprack_1000uL"
-
 
 @dataclass
 class Lab:
@@ -110,10 +108,10 @@ class Lab:
 
 async def build_lab(repos: Builders, repositories: Repositories) -> Lab:
     workcell = await repos.workcell.create(name="assay cell")
-    await repos.machine.create(workcell=workcell, name="star", fqn="pylabrobot.liquid_handling.LiquidHandler")
-    await repos.machine.create(workcell=workcell, name="reader", fqn="pylabrobot.plate_reading.PlateReader")
+    await repos.machine.create(workcell=workcell, name="star", fqn=LIQUID_HANDLER)
+    await repos.machine.create(workcell=workcell, name="reader", fqn=PLATE_READER)
     plate_type = await repos.resource_definition.create(fqn=PLATE)
-    tip_type = await repos.resource_definition.create(fqn=TIPS)
+    tip_type = await repos.resource_definition.create(fqn=TIP_RACK)
     await repos.resource.create(workcell=workcell, resource_definition=plate_type, name="plate_01")
     await repos.resource.create(workcell=workcell, resource_definition=tip_type, name="tips_01")
     found = await DiscoveryService(repositories).discover_and_upsert_protocols(DEMO_PROTOCOLS)
@@ -184,16 +182,21 @@ async def wait_for_end(database_url: str, run_id: uuid.UUID | str, within: float
 async def wait_for_call(
     database_url: str, run_id: uuid.UUID | str, function_name: str, within: float = 60
 ) -> None:
-    """Until the run has logged a call of ``function_name``. Calls are not announced (a protocol may
-    make thousands), so this one looks every 50 ms: for tests that must act inside a running call."""
+    """Until the run has logged a call of ``function_name``: woken by the worker's announcement of
+    each batch of calls it writes, read again each time."""
     connection = await asyncpg.connect(_dsn(database_url))
+    written = asyncio.Event()
     try:
+        await connection.add_listener(CALLS_CHANNEL, lambda *args: written.set())
         async with asyncio.timeout(within):
-            while not await connection.fetchval(
-                "SELECT 1 FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2",
-                uuid.UUID(str(run_id)),
-                function_name,
-            ):
-                await asyncio.sleep(0.05)
+            while True:
+                written.clear()
+                if await connection.fetchval(
+                    "SELECT 1 FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2",
+                    uuid.UUID(str(run_id)),
+                    function_name,
+                ):
+                    return
+                await written.wait()
     finally:
         await connection.close()

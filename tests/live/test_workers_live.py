@@ -83,7 +83,7 @@ async def test_two_workers_run_fifty_queued_runs_each_exactly_once(
     run_ids = [await queue(live_client, protocols["steps"], count=3) for _ in range(50)]
 
     ended = await asyncio.gather(
-        *(wait_for_end(live_server.database_url, run, within=120) for run in run_ids)
+        *(wait_for_end(live_server.database_url, run, within=600) for run in run_ids)
     )
 
     assert {row["status"] for row in ended} == {"completed"}

@@ -231,3 +231,29 @@ class SimulatedPlateReader:
                 return await super().read_absorbance(plate, wells, wavelength)
 
         return _Backend()
+
+
+def simulated(**fqns: str) -> dict[str, Any]:
+    """PyLabRobot objects as a simulation run gets them, by parameter name, from their classes' (or
+    labware factories') names: ``simulated(lh=LIQUID_HANDLER, plate=PLATE, tips=TIPS)``. For running
+    a protocol function alone, in a test or a notebook; machines still need ``setup()`` (or
+    ``async with machine:``)."""
+    records = {
+        name: {"id": name, "name": name, "fqn": fqn, "kind": "machine" if _is_machine(fqn) else "resource"}
+        for name, fqn in fqns.items()
+    }
+    return build(records)
+
+
+def _is_machine(fqn: str) -> bool:
+    from pylabrobot.machines.machine import Machine
+
+    cls = produced_type(fqn)
+    return cls is not None and issubclass(cls, Machine)
+
+
+#: the names of the PyLabRobot classes and labware the demo lab uses, for ``simulated``
+LIQUID_HANDLER = "pylabrobot.liquid_handling.LiquidHandler"
+PLATE_READER = "pylabrobot.plate_reading.PlateReader"
+PLATE = "pylabrobot.resources.corning.plates.cor_96_wellplate_360uL_Fb"
+TIP_RACK = "pylabrobot.resources.hamilton.tip_racks.hamilton_96_tiprack_1000uL"

@@ -157,7 +157,9 @@ class Worker:
 
     async def _run_child(self, plan: RunPlan, lease: Lease) -> Outcome:
         outcome = Outcome()
-        calls = CallLog(plan.run_id, self._record)
+        calls = CallLog(
+            plan.run_id, lambda new, ended, outputs: self._record(plan.run_id, new, ended, outputs)
+        )
         done = asyncio.Event()
         async with Child(plan.spec) as child:
             # Helpers stop when asked, never cancelled mid-write: a unit of work cut off halfway would
@@ -251,9 +253,13 @@ class Worker:
             await lease.control.wait()
 
     async def _record(
-        self, new: list[dict[str, Any]], ended: list[dict[str, Any]], outputs: list[dict[str, Any]]
+        self,
+        run_id: uuid.UUID,
+        new: list[dict[str, Any]],
+        ended: list[dict[str, Any]],
+        outputs: list[dict[str, Any]],
     ) -> None:
-        await self._work(lambda svc: svc.record(new, ended, outputs))
+        await self._work(lambda svc: svc.record(run_id, new, ended, outputs))
 
     # -- plumbing ----------------------------------------------------------------------------------
 

@@ -107,6 +107,10 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
         async with self.writing():
             await self.session.execute(delete(table).where(table.c.protocol_run_id == run_id))
 
+    async def announce_calls(self, run_id: uuid.UUID) -> None:
+        """Say at commit that the run logged calls (once per batch, not per call): ``CALLS_CHANNEL``."""
+        await self.session.execute(select(func.pg_notify(CALLS_CHANNEL, str(run_id))))
+
     async def end_open_calls(self, run_id: uuid.UUID, status: CallStatus, message: str) -> None:
         """End the calls a run left open (its process died or was ended): ``status``, with ``message``."""
         table = FunctionCallLogOrm.__table__
@@ -121,3 +125,5 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
 #: every change of a run's status or control request is announced here at commit (a trigger of
 #: migration 0003), as JSON ``{"id", "status", "control_request"}``
 RUN_CHANNEL = "praxis_run"
+#: a batch of a run's calls was written (payload: the run's id)
+CALLS_CHANNEL = "praxis_run_calls"

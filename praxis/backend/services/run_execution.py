@@ -112,6 +112,7 @@ class RunExecutionService:
 
     async def record(
         self,
+        run_id: uuid.UUID,
         new_calls: Sequence[Mapping[str, Any]],
         ended_calls: Sequence[Mapping[str, Any]],
         outputs: Sequence[Mapping[str, Any]],
@@ -120,6 +121,8 @@ class RunExecutionService:
         await self.repos.function_call_log.insert_rows(new_calls)
         await self.repos.function_call_log.update_rows(ended_calls)
         await self.repos.data_output.insert_rows(outputs)
+        if new_calls or ended_calls:
+            await self.repos.protocol_run.announce_calls(run_id)
 
     async def finish(
         self,
