@@ -23,14 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bulk, graphs, isolation, list_reads, suite
+from bench import bulk, execution, graphs, isolation, list_reads, suite
 from bench.databases import BenchDatabases
 from bench.report import Section, evaluate, markdown, write_json
 from tests.harness.database import connect_lock_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
-SECTIONS = ("isolation", "graphs", "bulk", "start", "scaling", "lists")
+SECTIONS = ("isolation", "graphs", "bulk", "start", "scaling", "lists", "execution")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ async def guarded(sections: dict[str, Section], section: Section, work: Awaitabl
 
 async def run_in_process(plan: Plan, sections: dict[str, Section], run: dict[str, Any]) -> None:
     """Sections 1-3 and 6: on bench databases of the tests' server, dropped again at the end."""
-    wanted = [key for key in ("isolation", "graphs", "bulk", "lists") if key in plan.sections]
+    wanted = [key for key in ("isolation", "graphs", "bulk", "lists", "execution") if key in plan.sections]
     if not wanted:
         return
     databases = await BenchDatabases.open()
@@ -180,6 +180,16 @@ async def run_in_process(plan: Plan, sections: dict[str, Section], run: dict[str
                     section.figures = result
 
             await guarded(sections, section, measure_lists())
+        if "execution" in wanted:
+            log("7/7 execution (praxis worker processes)")
+            section = Section("execution", "7. Execution: queue latency, call logging, runs per worker")
+
+            async def measure_execution(section: Section = section) -> None:
+                section.figures, section.notes = await execution.run(
+                    databases, quick=plan.scaling_rounds == 0
+                )
+
+            await guarded(sections, section, measure_execution())
     finally:
         await databases.close()
 
