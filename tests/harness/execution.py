@@ -81,10 +81,11 @@ class ProtocolRunner:
         await self.run_queued()
         return await self.finished(run_id)
 
-    async def run_queued(self) -> int:
-        """Execute every due job on the queue, in order; how many there were."""
+    async def run_queued(self, *, due_only: bool = True) -> int:
+        """Execute every due job on the queue, in order; how many there were. ``due_only=False``:
+        delayed jobs too (a run that waits for its assets is tried again at once)."""
         done = 0
-        while (run_id := await self.repositories.run_queue.take()) is not None:
+        while (run_id := await self.repositories.run_queue.take(due_only=due_only)) is not None:
             await self.worker.execute(run_id)
             done += 1
         return done

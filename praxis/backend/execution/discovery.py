@@ -15,6 +15,10 @@ from praxis.backend.services.discovery.scan import ModuleError, ScanResult
 
 __all__ = ["scan_in_child"]
 
+#: seconds the child may take to start (an interpreter and Praxis's imports), before ``time_limit``
+#: starts counting: the limit is the protocol files', not the machine's load
+STARTUP_LIMIT = 60.0
+
 
 async def scan_in_child(
     path: Path | str,
@@ -35,12 +39,15 @@ async def scan_in_child(
         "memory_limit_mb": memory_limit_mb,
     }
     current: str | None = None
+    loop = asyncio.get_running_loop()
     async with Child(spec) as child:
         try:
-            async with asyncio.timeout(time_limit):
+            async with asyncio.timeout(STARTUP_LIMIT) as deadline:
                 async for message in child.messages():
                     kind = message["type"]
-                    if kind == "progress":
+                    if kind == "ready":
+                        deadline.reschedule(loop.time() + time_limit)
+                    elif kind == "progress":
                         current = message["path"]
                         if progress is not None:
                             progress(Path(current))

@@ -13,6 +13,9 @@ so a job delivered twice or late does no harm.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +26,8 @@ from pgqueuer import AsyncpgDriver, Job, Queries, QueueManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = ["ENTRYPOINT", "JobOptions", "RunQueue", "serve_jobs"]
+
+log = logging.getLogger("praxis.worker")
 
 #: the one kind of job: execute (or look again at) the run named in the payload
 ENTRYPOINT = "praxis_run"
@@ -48,8 +53,9 @@ class RunQueue:
             ENTRYPOINT, run_id.bytes, execute_after=timedelta(seconds=delay) if delay else None
         )
 
-    async def take(self) -> uuid.UUID | None:
+    async def take(self, *, due_only: bool = True) -> uuid.UUID | None:
         """Take the next due job (for the in-process worker of the tests): its run, and the job is done.
+        ``due_only=False`` takes a delayed job too (a run waiting for its assets), without waiting.
 
         The same query pgqueuer's workers use would hold the job while it runs; here the caller runs it
         at once on this transaction's connection, so the job is removed as it is taken.
@@ -57,9 +63,10 @@ class RunQueue:
         connection = await _driver_connection(self._session)
         row = await connection.fetchrow(
             "DELETE FROM pgqueuer WHERE id = (SELECT id FROM pgqueuer WHERE entrypoint = $1 AND status = "
-            "'queued' AND execute_after <= now() ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-            "RETURNING payload",
+            "'queued' AND (execute_after <= clock_timestamp() OR NOT $2) ORDER BY priority DESC, id LIMIT 1 "
+            "FOR UPDATE SKIP LOCKED) RETURNING payload",
             ENTRYPOINT,
+            due_only,
         )
         return None if row is None else uuid.UUID(bytes=bytes(row["payload"]))
 
@@ -84,9 +91,39 @@ async def serve_jobs(
     options: JobOptions,
     stop: Callable[[], Awaitable[None]],
 ) -> None:
-    """Take jobs from the queue at ``url`` and hand each run's id to ``handle`` until ``stop`` returns."""
-    import asyncio
+    """Take jobs from the queue at ``url`` and hand each run's id to ``handle`` until ``stop`` returns.
 
+    A lost database connection (an outage, a restart) does not end the worker: it connects again,
+    backing off up to 5 s between tries, and goes on. A run it was executing when the connection went
+    is failed as "worker lost" by whichever worker takes its job again.
+    """
+    stopping = asyncio.Event()
+
+    async def stop_when_asked() -> None:
+        await stop()
+        stopping.set()
+
+    stopper = asyncio.create_task(stop_when_asked())
+    delay = 0.2
+    try:
+        while not stopping.is_set():
+            try:
+                await _take_jobs(url, handle, options, stopping)
+                delay = 0.2
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as lost:
+                log.warning(
+                    "the job queue's database is unreachable (%s); connecting again in %.1f s", lost, delay
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), delay)
+                delay = min(delay * 2, 5.0)
+    finally:
+        stopper.cancel()
+
+
+async def _take_jobs(
+    url: str, handle: Callable[[uuid.UUID], Awaitable[None]], options: JobOptions, stopping: asyncio.Event
+) -> None:
     connection = await asyncpg.connect(url)
     # pgqueuer caps a worker's picked jobs at no less than two; the semaphore holds execution to the
     # configured concurrency (a worker then holds at most one job more than it executes, waiting).
@@ -100,11 +137,12 @@ async def serve_jobs(
             async with turns:
                 await handle(uuid.UUID(bytes=bytes(job.payload)))
 
-        async def stop_when_asked() -> None:
-            await stop()
+        async def shut_down_when_stopping() -> None:
+            await stopping.wait()
             manager.shutdown.set()
 
-        stopper = asyncio.create_task(stop_when_asked())
+        connection.add_termination_listener(lambda _: manager.shutdown.set())  # the server went away
+        watchers = [asyncio.create_task(shut_down_when_stopping())]
         try:
             await manager.run(
                 dequeue_timeout=timedelta(seconds=options.dequeue_timeout),
@@ -114,6 +152,10 @@ async def serve_jobs(
                 log_aggregation_interval=timedelta(0),
             )
         finally:
-            stopper.cancel()
+            for watcher in watchers:
+                watcher.cancel()
+        if connection.is_closed() and not stopping.is_set():
+            raise ConnectionError("the connection to the job queue was lost")
     finally:
-        await connection.close()
+        with contextlib.suppress(Exception):
+            await connection.close()

@@ -67,6 +67,7 @@ def _discover(spec: dict[str, Any], writer: MessageWriter) -> None:
     from praxis.backend.errors import PraxisError
     from praxis.backend.services.discovery.scan import scan_protocols
 
+    writer.send({"type": "ready"})  # the time limit counts from here: the imports of protocol files
     try:
         result = scan_protocols(
             spec["path"],

@@ -28,7 +28,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from praxis.backend.execution.call_log import CallLog
-from praxis.backend.execution.errors import AssetsTaken
 from praxis.backend.execution.supervisor import Child, describe_exit
 from praxis.backend.models.orm import RunStatus
 from praxis.backend.repositories.protocol_run import RUN_CHANNEL
@@ -138,18 +137,14 @@ class Worker:
     # -- the steps ---------------------------------------------------------------------------------
 
     async def _begin(self, run_id: uuid.UUID) -> RunPlan | None:
-        async def begin(svc: RunExecutionService) -> RunPlan | None:
-            return await svc.begin(
+        plan = await self._work(
+            lambda svc: svc.begin(
                 run_id,
                 default_time_limit=self.options.time_limit,
                 memory_limit_mb=self.options.memory_limit_mb,
+                asset_retry=self.options.asset_retry,
             )
-
-        try:
-            plan = await self._work(begin)
-        except AssetsTaken:
-            await self._work(lambda svc: svc.repos.run_queue.enqueue(run_id, delay=self.options.asset_retry))
-            return None
+        )
         if plan is None:
             # a run left running or paused with nobody holding its lease: its worker is gone
             await self._work(lambda svc: svc.lost(run_id, "worker lost: the worker executing it stopped"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from praxis.backend.execution import lifecycle
 from praxis.backend.execution.assets import UNAVAILABLE_MACHINE_STATUSES, Candidate, bind
-from praxis.backend.execution.errors import AssetsMissing, AssetsTaken
+from praxis.backend.execution.errors import AssetsMissing
 from praxis.backend.models.orm import (
     FINISHED_RUN_STATUSES,
     CallStatus,
@@ -41,11 +41,12 @@ class RunExecutionService:
         self.repos = repos
 
     async def begin(
-        self, run_id: uuid.UUID, *, default_time_limit: float, memory_limit_mb: int
+        self, run_id: uuid.UUID, *, default_time_limit: float, memory_limit_mb: int, asset_retry: float
     ) -> RunPlan | None:
         """Start a queued run: bind its assets, hold them, mark it running; None when there is nothing
-        to execute (it is no longer queued). ``AssetsTaken``: it stays queued, saying what it waits for.
-        A run whose protocol or assets cannot be had fails here, with the reason."""
+        to execute now: it is no longer queued, or another run holds its assets (it stays queued,
+        saying what it waits for, and its job comes back after ``asset_retry`` seconds). A run whose
+        protocol or assets cannot be had fails here, with the reason."""
         run = await self.repos.protocol_run.get_or_none(run_id)
         if run is None:
             return None
@@ -70,7 +71,8 @@ class RunExecutionService:
             names = {uuid.UUID(c.id): c.name for c in bound.values()}
             waits = ", ".join(f"{names[a]!r} (held by run {holder})" for a, holder in taken.items())
             await self.repos.protocol_run.update(run, status_details=f"queued, waiting for {waits}")
-            raise AssetsTaken(waits)
+            await self.repos.run_queue.enqueue(run.accession_id, delay=asset_retry)
+            return None
         change = lifecycle.began(view_of(run))
         await self.repos.protocol_run.update(run, **change.values(), started_at=datetime.now(UTC))
         assets = {name: {"parameter": name, **candidate.record()} for name, candidate in bound.items()}

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from praxis.backend.db.base import Base, Entity, Versioned, enum_column
+from praxis.backend.models.enums import SourceKind
 
 if TYPE_CHECKING:
     from praxis.backend.models.orm.workcell import WorkcellOrm
@@ -54,13 +55,6 @@ class RunControl(enum.StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     CANCEL = "cancel"
-
-
-class SourceKind(enum.StrEnum):
-    """Where discovery found a protocol: a git checkout (URL, ref, commit) or a plain directory."""
-
-    GIT = "git"
-    FILE_SYSTEM = "file_system"
 
 
 class ProtocolDefinitionOrm(Entity):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from praxis.backend.models.orm import SourceKind
+from praxis.backend.models.enums import SourceKind
 
 _HASH = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _SECTION = re.compile(r'^\s*\[\s*remote\s+"(?P<name>[^"]+)"\s*\]\s*$')
