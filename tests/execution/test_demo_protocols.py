@@ -46,5 +46,6 @@ async def test_an_absorbance_read_records_one_output_per_well(
     assert {o.well_name for o in finished.outputs} >= {"A1", "H12"}
     assert {o.name for o in finished.outputs} == {"absorbance_600nm"}
     values = read_call.call.return_value
+    assert values is not None
     by_well = {o.well_name: o.numeric_value for o in finished.outputs}
     assert by_well["A1"] == values[0][0] and by_well["H12"] == values[7][11]

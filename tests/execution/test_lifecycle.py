@@ -7,7 +7,10 @@ import pytest
 from praxis.backend.execution.lifecycle import CLIENT_COMMANDS, Refused, RunView, began, decide, finished
 from praxis.backend.models.orm import FINISHED_RUN_STATUSES, RunControl, RunStatus
 
-WORKER_RUN = {"started": True, "by_worker": True}
+
+def worker_run(status: RunStatus, control: RunControl | None = None) -> RunView:
+    """A run its worker started executing."""
+    return RunView(status, control, started=True, by_worker=True)
 
 
 @pytest.mark.parametrize(
@@ -15,15 +18,15 @@ WORKER_RUN = {"started": True, "by_worker": True}
     [
         ("queue", RunView(RunStatus.PENDING), RunStatus.QUEUED, None),
         ("pause", RunView(RunStatus.QUEUED), RunStatus.PAUSED, None),
-        ("pause", RunView(RunStatus.RUNNING, **WORKER_RUN), None, RunControl.PAUSE),
+        ("pause", worker_run(RunStatus.RUNNING), None, RunControl.PAUSE),
         ("resume", RunView(RunStatus.PAUSED, by_worker=True), RunStatus.QUEUED, None),
-        ("resume", RunView(RunStatus.PAUSED, **WORKER_RUN), None, RunControl.RESUME),
-        ("resume", RunView(RunStatus.RUNNING, RunControl.PAUSE, **WORKER_RUN), None, None),
+        ("resume", worker_run(RunStatus.PAUSED), None, RunControl.RESUME),
+        ("resume", worker_run(RunStatus.RUNNING, RunControl.PAUSE), None, None),
         ("cancel", RunView(RunStatus.PENDING), RunStatus.CANCELLED, None),
         ("cancel", RunView(RunStatus.QUEUED, by_worker=True), RunStatus.CANCELLED, None),
         ("cancel", RunView(RunStatus.RUNNING), RunStatus.CANCELLED, None),  # recorded by hand
-        ("cancel", RunView(RunStatus.RUNNING, **WORKER_RUN), None, RunControl.CANCEL),
-        ("cancel", RunView(RunStatus.PAUSED, **WORKER_RUN), None, RunControl.CANCEL),
+        ("cancel", worker_run(RunStatus.RUNNING), None, RunControl.CANCEL),
+        ("cancel", worker_run(RunStatus.PAUSED), None, RunControl.CANCEL),
     ],
 )
 def test_what_a_command_does(
@@ -38,7 +41,7 @@ def test_what_a_command_does(
 def test_queueing_and_resuming_a_run_that_never_started_enqueue_it() -> None:
     assert decide("queue", RunView(RunStatus.PENDING)).enqueue
     assert decide("resume", RunView(RunStatus.PAUSED, by_worker=True)).enqueue
-    assert not decide("resume", RunView(RunStatus.PAUSED, **WORKER_RUN)).enqueue
+    assert not decide("resume", worker_run(RunStatus.PAUSED)).enqueue
 
 
 @pytest.mark.parametrize("status", sorted(FINISHED_RUN_STATUSES))
@@ -53,11 +56,11 @@ def test_an_ended_run_refuses_every_command(command: str, status: RunStatus) -> 
     [
         ("queue", RunView(RunStatus.QUEUED)),
         ("pause", RunView(RunStatus.PENDING)),
-        ("pause", RunView(RunStatus.PAUSED, **WORKER_RUN)),
+        ("pause", worker_run(RunStatus.PAUSED)),
         ("pause", RunView(RunStatus.RUNNING)),  # recorded by hand: nobody could pause it
-        ("pause", RunView(RunStatus.RUNNING, RunControl.CANCEL, **WORKER_RUN)),
-        ("resume", RunView(RunStatus.RUNNING, **WORKER_RUN)),
-        ("resume", RunView(RunStatus.PAUSED, RunControl.CANCEL, **WORKER_RUN)),
+        ("pause", worker_run(RunStatus.RUNNING, RunControl.CANCEL)),
+        ("resume", worker_run(RunStatus.RUNNING)),
+        ("resume", worker_run(RunStatus.PAUSED, RunControl.CANCEL)),
     ],
 )
 def test_a_command_that_does_not_apply_is_refused(command: str, run: RunView) -> None:

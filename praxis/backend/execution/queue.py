@@ -89,7 +89,7 @@ async def serve_jobs(
     url: str,
     handle: Callable[[uuid.UUID], Awaitable[None]],
     options: JobOptions,
-    stop: Callable[[], Awaitable[None]],
+    stop: Callable[[], Awaitable[object]],
 ) -> None:
     """Take jobs from the queue at ``url`` and hand each run's id to ``handle`` until ``stop`` returns.
 

@@ -61,9 +61,9 @@ class Child:
             os.close(control_r)
         self._control_w = control_w
         os.set_blocking(control_w, False)
-        self._reader = asyncio.StreamReader(limit=LINE_LIMIT)
+        reader = self._reader = asyncio.StreamReader(limit=LINE_LIMIT)
         await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(self._reader), os.fdopen(message_r, "rb", buffering=0)
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(message_r, "rb", buffering=0)
         )
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(spec).encode())

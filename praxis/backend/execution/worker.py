@@ -312,7 +312,7 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def serve(url: str, stop: Callable[[], Awaitable[None]]) -> None:
+async def serve(url: str, stop: Callable[[], Awaitable[object]]) -> None:
     """``praxis worker``: execute the queue's runs until ``stop`` returns."""
     from praxis.backend.db.session import create_engine, create_sessionmaker
     from praxis.backend.execution.queue import JobOptions, serve_jobs

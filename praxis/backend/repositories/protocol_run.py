@@ -77,7 +77,7 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
         """
         if not assets:
             return {}
-        table = AssetReservationOrm.__table__
+        table = AssetReservationOrm.__table__  # a Table: its columns by name
         async with self.writing():
             taken = dict(
                 (
@@ -90,7 +90,7 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
             )
             if taken:
                 return taken
-            statement = pg_insert(table).on_conflict_do_nothing().returning(table.c.asset_id)
+            statement = pg_insert(AssetReservationOrm).on_conflict_do_nothing().returning(table.c.asset_id)
             held = (
                 await self.session.scalars(
                     statement,
@@ -103,9 +103,9 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
         return {}
 
     async def release(self, run_id: uuid.UUID) -> None:
-        table = AssetReservationOrm.__table__
+        table = AssetReservationOrm.__table__  # a Table: its columns by name
         async with self.writing():
-            await self.session.execute(delete(table).where(table.c.protocol_run_id == run_id))
+            await self.session.execute(delete(AssetReservationOrm).where(table.c.protocol_run_id == run_id))
 
     async def announce_calls(self, run_id: uuid.UUID) -> None:
         """Say at commit that the run logged calls (once per batch, not per call): ``CALLS_CHANNEL``."""
