@@ -100,16 +100,32 @@ async def _queue_runs(
 
 
 async def _run_batch(
-    database: BenchDatabase, definition: uuid.UUID, workers: int, runs: int, calls: int
+    database: BenchDatabase,
+    definition: uuid.UUID,
+    workers: int,
+    runs: int,
+    calls: int,
+    *,
+    one_at_a_time: bool,
 ) -> dict[str, Any]:
-    """Queue ``runs`` runs with ``workers`` workers already waiting; their timings as the rows say."""
+    """Queue ``runs`` runs with ``workers`` workers already waiting; their timings as the rows say.
+
+    ``one_at_a_time``: each run is queued once the one before has ended, so its start measures the
+    queue's dispatch (a worker waking, taking the job, beginning the run), not a wait behind others.
+    """
     with ExitStack() as stack:
         for _ in range(workers):
             stack.enter_context(worker_process(database.url))
         await asyncio.sleep(3)  # the workers are up and listening before the clock starts
         began = time.perf_counter()
-        ids = await _queue_runs(database, definition, runs, calls)
-        await asyncio.gather(*(wait_for_end(database.url, run, within=900) for run in ids))
+        if one_at_a_time:
+            ids = []
+            for _ in range(runs):
+                ids += await _queue_runs(database, definition, 1, calls)
+                await wait_for_end(database.url, ids[-1], within=900)
+        else:
+            ids = await _queue_runs(database, definition, runs, calls)
+            await asyncio.gather(*(wait_for_end(database.url, run, within=900) for run in ids))
         wall = time.perf_counter() - began
     connection = await asyncpg.connect(database.dsn)
     try:
@@ -214,13 +230,17 @@ async def run(databases: BenchDatabases, *, quick: bool = False) -> tuple[list[F
     definition = await _definition(database, directory)
     latency_runs, throughput_runs = (6, 6) if quick else (20, 24)
 
-    one = await _run_batch(database, definition, workers=1, runs=latency_runs, calls=1)
-    two = await _run_batch(database, definition, workers=2, runs=latency_runs, calls=1)
+    one = await _run_batch(database, definition, workers=1, runs=latency_runs, calls=1, one_at_a_time=True)
+    two = await _run_batch(database, definition, workers=2, runs=latency_runs, calls=1, one_at_a_time=True)
     bare = await _bare_round_trip(database, jobs=latency_runs)
     floor = _bare_child_start(5 if quick else 11)
     decorated, undecorated = _logging_overhead(1000, 5 if quick else 15)
-    throughput_one = await _run_batch(database, definition, workers=1, runs=throughput_runs, calls=100)
-    throughput_two = await _run_batch(database, definition, workers=2, runs=throughput_runs, calls=100)
+    throughput_one = await _run_batch(
+        database, definition, workers=1, runs=throughput_runs, calls=100, one_at_a_time=False
+    )
+    throughput_two = await _run_batch(
+        database, definition, workers=2, runs=throughput_runs, calls=100, one_at_a_time=False
+    )
 
     def ms(values: list[float]) -> list[float]:
         return [v * 1000 for v in values]
