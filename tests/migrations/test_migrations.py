@@ -72,3 +72,15 @@ async def test_models_match_the_migrated_schema(db_engine: AsyncEngine) -> None:
     async with db_engine.connect() as connection:
         diff = await connection.run_sync(differences)
     assert diff == [], f"models and migrations disagree; generate a migration: {diff}"
+
+
+async def test_the_job_queue_schema_is_what_the_installed_pgqueuer_expects(db_engine: AsyncEngine) -> None:
+    """Migration 0003 froze pgqueuer's schema; a pgqueuer that needs more says so here, and its DDL
+    then goes into a migration of its own (pgqueuer's ``plan_upgrade`` lists what it would change)."""
+    from pgqueuer import AsyncpgDriver, Queries
+
+    async with db_engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        plan = await Queries(AsyncpgDriver(raw.driver_connection)).plan_upgrade()  # type: ignore[arg-type]
+
+    assert plan.statements == (), f"pgqueuer wants its schema changed: {plan.statements} {plan.notes}"
