@@ -18,9 +18,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,8 @@ from tests.harness.session import joined_sessionmaker
 
 if TYPE_CHECKING:
     from tests.builders import Builders
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -154,26 +156,37 @@ def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+async def _wait_until(
+    database_url: str, channel: str, check: Callable[[asyncpg.Connection], Awaitable[T | None]], within: float
+) -> T:
+    """``check``'s first answer that is not None, asked again each time ``channel`` announces something
+    (listening before the first check, so nothing said in between is missed)."""
+    connection = await asyncpg.connect(_dsn(database_url))
+    heard = asyncio.Event()
+    try:
+        await connection.add_listener(channel, lambda *args: heard.set())
+        async with asyncio.timeout(within):
+            while True:
+                heard.clear()
+                if (answer := await check(connection)) is not None:
+                    return answer
+                await heard.wait()
+    finally:
+        await connection.close()
+
+
 async def wait_for_status(
     database_url: str, run_id: uuid.UUID | str, statuses: set[str], within: float = 60
 ) -> dict[str, Any]:
-    """The run's row once its status is one of ``statuses``: woken by the status NOTIFY the worker
-    sends at each change, read again each time (no sleeps)."""
-    connection = await asyncpg.connect(_dsn(database_url))
-    changed = asyncio.Event()
-    try:
-        await connection.add_listener(RUN_CHANNEL, lambda *args: changed.set())
-        async with asyncio.timeout(within):
-            while True:
-                changed.clear()
-                row = await connection.fetchrow(
-                    "SELECT * FROM protocol_run WHERE accession_id = $1", uuid.UUID(str(run_id))
-                )
-                if row is not None and row["status"] in statuses:
-                    return dict(row)
-                await changed.wait()
-    finally:
-        await connection.close()
+    """The run's row once its status is one of ``statuses``: woken by the run's announcements."""
+
+    async def check(connection: asyncpg.Connection) -> dict[str, Any] | None:
+        row = await connection.fetchrow(
+            "SELECT * FROM protocol_run WHERE accession_id = $1", uuid.UUID(str(run_id))
+        )
+        return dict(row) if row is not None and row["status"] in statuses else None
+
+    return await _wait_until(database_url, RUN_CHANNEL, check, within)
 
 
 async def wait_for_end(database_url: str, run_id: uuid.UUID | str, within: float = 60) -> dict[str, Any]:
@@ -184,20 +197,10 @@ async def wait_for_call(
     database_url: str, run_id: uuid.UUID | str, function_name: str, within: float = 60
 ) -> None:
     """Until the run has logged a call of ``function_name``: woken by the worker's announcement of
-    each batch of calls it writes, read again each time."""
-    connection = await asyncpg.connect(_dsn(database_url))
-    written = asyncio.Event()
-    try:
-        await connection.add_listener(CALLS_CHANNEL, lambda *args: written.set())
-        async with asyncio.timeout(within):
-            while True:
-                written.clear()
-                if await connection.fetchval(
-                    "SELECT 1 FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2",
-                    uuid.UUID(str(run_id)),
-                    function_name,
-                ):
-                    return
-                await written.wait()
-    finally:
-        await connection.close()
+    each batch of calls it writes."""
+
+    async def check(connection: asyncpg.Connection) -> bool | None:
+        query = "SELECT true FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2"
+        return await connection.fetchval(query, uuid.UUID(str(run_id)), function_name)
+
+    await _wait_until(database_url, CALLS_CHANNEL, check, within)

