@@ -40,7 +40,7 @@ QUERIES: dict[str, str] = {
     """,
     "extensions": "SELECT extname, extversion, extnamespace::regnamespace::text FROM pg_extension",
     "tables": f"""
-        SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity,
+        SELECT n.nspname, c.relname, c.relkind::text, c.relpersistence::text, c.relrowsecurity,
                coalesce(c.reloptions, '{{}}'), obj_description(c.oid, 'pg_class')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_SCHEMAS} AND {_NOT_ALEMBIC}
@@ -50,7 +50,7 @@ QUERIES: dict[str, str] = {
         SELECT n.nspname, c.relname, a.attname,
                row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum),
                format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid),
-               a.attidentity, a.attgenerated, coll.collname, col_description(c.oid, a.attnum)
+               a.attidentity::text, a.attgenerated::text, coll.collname, col_description(c.oid, a.attnum)
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -60,7 +60,7 @@ QUERIES: dict[str, str] = {
         AND {_USER_SCHEMAS} AND {_NOT_ALEMBIC} AND {_NOT_FROM_EXTENSION.format(oid="c.oid")}
     """,
     "constraints": f"""
-        SELECT n.nspname, coalesce(c.relname, format_type(con.contypid, NULL)), con.conname, con.contype,
+        SELECT n.nspname, coalesce(c.relname, format_type(con.contypid, NULL)), con.conname, con.contype::text,
                pg_get_constraintdef(con.oid), con.condeferrable, con.condeferred
         FROM pg_constraint con
         JOIN pg_namespace n ON n.oid = con.connamespace
@@ -77,7 +77,7 @@ QUERIES: dict[str, str] = {
         WHERE {_USER_SCHEMAS} AND {_NOT_ALEMBIC} AND {_NOT_FROM_EXTENSION.format(oid="c.oid")}
     """,
     "types": f"""
-        SELECT n.nspname, t.typname, t.typtype,
+        SELECT n.nspname, t.typname, t.typtype::text,
                CASE t.typtype WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
                t.typnotnull, t.typdefault,
                array(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
@@ -99,7 +99,7 @@ QUERIES: dict[str, str] = {
         WHERE p.prokind IN ('f', 'p') AND {_USER_SCHEMAS} AND {_NOT_FROM_EXTENSION.format(oid="p.oid")}
     """,
     "triggers": f"""
-        SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled
+        SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled::text
         FROM pg_trigger t
         JOIN pg_class c ON c.oid = t.tgrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
