@@ -60,6 +60,8 @@ def _module_constant(tree: ast.Module, name: str) -> object:
 
 
 def _first_data_change(tree: ast.Module) -> str | None:
+    """The first line (in the file's order) that sends SQL of its own or rewrites values."""
+    found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -70,11 +72,14 @@ def _first_data_change(tree: ast.Module) -> str | None:
             and func.value.id == "op"
             and func.attr in _DATA_CALLS
         ):
-            return f"op.{func.attr} at line {node.lineno}"
-        for keyword in node.keywords:
-            if keyword.arg in _REWRITING_KEYWORDS:
-                return f"{keyword.arg} at line {node.lineno}"
-    return None
+            found.append((node.lineno, f"op.{func.attr}"))
+        found += [
+            (node.lineno, keyword.arg) for keyword in node.keywords if keyword.arg in _REWRITING_KEYWORDS
+        ]
+    if not found:
+        return None
+    line, what = min(found)
+    return f"{what} at line {line}"
 
 
 def read_revision(path: Path) -> Revision | None:
