@@ -9,7 +9,9 @@ Four variants, rounds interleaved (``bench.timing``), on the server and template
 * **migrator test**: the 0002 data test's work: the clone at 0001, a definition, a run and a call
   inserted in 0001's reflected schema, ``upgrade("0002")``, the calls read back, the drop;
 * **walk from base**: the same test on an empty database migrated base -> 0001 first: what every
-  migration test would cost without a template per revision (and more with every revision added).
+  migration test would cost without a template per revision;
+* **at 0003, clone vs walk**: where a test of 0004 starts, cloned, or walked from base (three
+  revisions, the job queue's schema among them): the walk grows with every revision, the clone not.
 
 Figures: ms per test (median over rounds) and each one's ratio to the head test, printed and written
 to ``bench/results-migrator.json``.
@@ -97,11 +99,31 @@ async def measure(rounds: int) -> dict[str, dict[str, object]]:
                 await harness.drop(migrator_name)
         return watch.seconds
 
+    async def clone_at_0003() -> float:
+        with Stopwatch() as watch:
+            async with database_at(harness, migrator_name, "0003"):
+                pass
+        return watch.seconds
+
+    async def walk_to_0003() -> float:
+        with Stopwatch() as watch:
+            migrator = Migrator(await harness.create_empty(migrator_name), "base")
+            try:
+                await migrator.upgrade("0003")
+            finally:
+                await migrator.close()
+                await harness.drop(migrator_name)
+        return watch.seconds
+
     variants = [
         Variant("head", "head test (db_session, one row)", head_test),
         Variant("clone", "migrator at 0001: clone + drop", clone_only),
         Variant("migrator", "migrator test: clone at 0001, rows, upgrade 0002, read, drop", migrator_test),
         Variant("walk", "the same test walking base -> 0001 first", walk_from_base),
+        Variant(
+            "clone_0003", "a database at 0003 (where a test of 0004 starts): clone + drop", clone_at_0003
+        ),
+        Variant("walk_0003", "the same walking base -> 0003", walk_to_0003),
     ]
     try:
         result = await interleave(variants, rounds, progress=print)
