@@ -23,11 +23,13 @@ import argparse
 import asyncio
 import json
 import statistics
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.timing import Stopwatch, Variant, interleave
+from bench.timing import Measure, Stopwatch, Variant, interleave
 from praxis.backend.models.orm import WorkcellOrm
 from tests.harness.database import Harness, resolve_server
 from tests.harness.migrator import Migrator, database_at
@@ -76,54 +78,47 @@ async def measure(rounds: int) -> dict[str, dict[str, object]]:
                 await session.flush()
         return watch.seconds
 
-    async def clone_only() -> float:
-        with Stopwatch() as watch:
-            async with database_at(harness, migrator_name, "0001"):
-                pass
-        return watch.seconds
+    @asynccontextmanager
+    async def walked(to: str) -> AsyncIterator[Migrator]:
+        """An empty database migrated base -> ``to``: what a test would pay without the templates."""
+        migrator = Migrator(await harness.create_empty(migrator_name), "base")
+        try:
+            await migrator.upgrade(to)
+            yield migrator
+        finally:
+            await migrator.close()
+            await harness.drop(migrator_name)
 
-    async def migrator_test() -> float:
-        with Stopwatch() as watch:
-            async with database_at(harness, migrator_name, "0001") as migrator:
-                await upgraded(migrator)
-        return watch.seconds
+    def timed(start: Callable[[], AbstractAsyncContextManager[Migrator]], test: bool) -> Measure:
+        """A sample: the database ``start`` gives, with the 0002 test's work on it if ``test``."""
 
-    async def walk_from_base() -> float:
-        with Stopwatch() as watch:
-            migrator = Migrator(await harness.create_empty(migrator_name), "base")
-            try:
-                await migrator.upgrade("0001")
-                await upgraded(migrator)
-            finally:
-                await migrator.close()
-                await harness.drop(migrator_name)
-        return watch.seconds
+        async def sample() -> float:
+            with Stopwatch() as watch:
+                async with start() as migrator:
+                    if test:
+                        await upgraded(migrator)
+            return watch.seconds
 
-    async def clone_at_0003() -> float:
-        with Stopwatch() as watch:
-            async with database_at(harness, migrator_name, "0003"):
-                pass
-        return watch.seconds
+        return sample
 
-    async def walk_to_0003() -> float:
-        with Stopwatch() as watch:
-            migrator = Migrator(await harness.create_empty(migrator_name), "base")
-            try:
-                await migrator.upgrade("0003")
-            finally:
-                await migrator.close()
-                await harness.drop(migrator_name)
-        return watch.seconds
+    def cloned(revision: str) -> Callable[[], AbstractAsyncContextManager[Migrator]]:
+        return lambda: database_at(harness, migrator_name, revision)
 
     variants = [
         Variant("head", "head test (db_session, one row)", head_test),
-        Variant("clone", "migrator at 0001: clone + drop", clone_only),
-        Variant("migrator", "migrator test: clone at 0001, rows, upgrade 0002, read, drop", migrator_test),
-        Variant("walk", "the same test walking base -> 0001 first", walk_from_base),
+        Variant("clone", "migrator at 0001: clone + drop", timed(cloned("0001"), test=False)),
         Variant(
-            "clone_0003", "a database at 0003 (where a test of 0004 starts): clone + drop", clone_at_0003
+            "migrator",
+            "migrator test: clone at 0001, rows, upgrade 0002, read, drop",
+            timed(cloned("0001"), test=True),
         ),
-        Variant("walk_0003", "the same walking base -> 0003", walk_to_0003),
+        Variant("walk", "the same test walking base -> 0001 first", timed(lambda: walked("0001"), test=True)),
+        Variant(
+            "clone_0003",
+            "a database at 0003 (where a test of 0004 starts): clone + drop",
+            timed(cloned("0003"), test=False),
+        ),
+        Variant("walk_0003", "the same walking base -> 0003", timed(lambda: walked("0003"), test=False)),
     ]
     try:
         result = await interleave(variants, rounds, progress=print)
