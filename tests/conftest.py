@@ -32,6 +32,7 @@ from tests.harness.database import (
     rows_left,
 )
 from tests.harness.execution import Lab, ProtocolRunner, build_lab
+from tests.harness.migrator import Migrator, database_at, marked_revision, revision_before
 from tests.harness.module_data import ScopeBuilders, ScopedTest
 from tests.harness.queries import QueryLog, counting
 from tests.harness.session import app_client, isolated_session, joined_session
@@ -274,3 +275,18 @@ async def simulation_lab(repos: Builders, repositories: Repositories) -> Lab:
     """A workcell that runs the demo protocols: a liquid handler, a plate reader, a plate and a tip
     rack, and the demo protocols (``simulation_lab.dilution``, ``simulation_lab.read``) in the catalog."""
     return await build_lab(repos, repositories)
+
+
+# -- migration tests -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def migrator(
+    request: pytest.FixtureRequest, test_server: TestServer, test_database_url: str, worker_id: str
+) -> AsyncIterator[Migrator]:
+    """A database of the test's own just before the revision its ``@pytest.mark.migration("...")``
+    names, to store rows in, migrate and read back (``tests/harness/migrator.py``)."""
+    start = revision_before(marked_revision(request.node))
+    harness = await process_harness(test_server)  # open while test_database_url is: it closes it
+    async with database_at(harness, harness.worker_database_name(worker_id, "migrator"), start) as migrator:
+        yield migrator

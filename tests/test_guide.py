@@ -66,6 +66,7 @@ def test_guide_examples_cover_every_fixture_and_builder() -> None:
         "class_repos",
         "protocol_runner",
         "simulation_lab",
+        "migrator",
     ]
     missing_fixtures = [name for name in fixtures if not re.search(rf"\b{name}: ", code)]
     builders = list(BUILDERS)

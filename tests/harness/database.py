@@ -64,7 +64,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from praxis.backend.db.embedded import NON_DURABLE_SETTINGS, start_embedded_server
-from praxis.backend.db.migrations import ALEMBIC_DIR, upgrade_to_head
+from praxis.backend.db.migrations import ALEMBIC_DIR, run_on_engine
 
 OWNED_PREFIX = "praxis_test"
 TEMPLATE_PREFIX = f"{OWNED_PREFIX}_tpl_"
@@ -180,10 +180,12 @@ def migrations_hash(alembic_dir: Path = ALEMBIC_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
-def template_name(migrations: str, role: str) -> str:
+def template_name(migrations: str, role: str, revision: str = "head") -> str:
     """The name covers the migrations and the role: only a database's owner (or a superuser) may clone
-    it, so two roles on one server each get a template of their own."""
-    return TEMPLATE_PREFIX + hashlib.sha256(f"{migrations}:{role}".encode()).hexdigest()[:16]
+    it, so two roles on one server each get a template of their own. A template stopped at another
+    ``revision`` than head (for migration tests, ``tests/harness/migrator.py``) has a name of its own."""
+    key = f"{migrations}:{role}" if revision == "head" else f"{migrations}:{role}:{revision}"
+    return TEMPLATE_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def new_token() -> str:
@@ -484,10 +486,11 @@ class Harness:
             await _drop_orphans(connection)
             return await self._clone(connection, name, migrations)
 
-    async def clone(self, name: str, migrations: str | None = None) -> str:
-        """(Re)create ``name`` from the template, preparing the template in the same hold of the lock."""
+    async def clone(self, name: str, migrations: str | None = None, revision: str = "head") -> str:
+        """(Re)create ``name`` from the template (of ``revision``: migrated that far), preparing the
+        template in the same hold of the lock."""
         async with self._locked() as connection:
-            return await self._clone(connection, name, migrations)
+            return await self._clone(connection, name, migrations, revision)
 
     async def create_empty(self, name: str) -> str:
         """(Re)create ``name`` with no schema at all."""
@@ -598,21 +601,25 @@ class Harness:
             raise HarnessSetupError(f"{createdb_advice(self._role)} (PostgreSQL: {exc})") from exc
         return self.server.url_for(name)
 
-    async def _clone(self, connection: asyncpg.Connection, name: str, migrations: str | None) -> str:
-        template = await self._use_template(connection, migrations)
+    async def _clone(
+        self, connection: asyncpg.Connection, name: str, migrations: str | None, revision: str = "head"
+    ) -> str:
+        template = await self._use_template(connection, migrations, revision)
         try:
             return await self._create(connection, name, template.name)
         except asyncpg.InvalidCatalogNameError:
             # Dropped between the check and the clone by a run that takes none of these locks (a
             # harness of an older checkout): build it again, once.
-            template = await self._use_template(connection, migrations)
+            template = await self._use_template(connection, migrations, revision)
             return await self._create(connection, name, template.name)
 
-    async def _use_template(self, connection: asyncpg.Connection, migrations: str | None) -> Template:
-        name = template_name(migrations or migrations_hash(), self._role)
+    async def _use_template(
+        self, connection: asyncpg.Connection, migrations: str | None, revision: str = "head"
+    ) -> Template:
+        name = template_name(migrations or migrations_hash(), self._role, revision)
         built = False
         if not await database_exists(connection, name):
-            await self._build_template(connection, name)
+            await self._build_template(connection, name, revision)
             built = True
         if name not in self._templates:
             await connection.execute("SELECT pg_advisory_lock_shared($1)", _lock_key("template", name))
@@ -620,14 +627,16 @@ class Harness:
         await _drop_stale_templates(connection, current=name)
         return Template(name=name, built=built)
 
-    async def _build_template(self, connection: asyncpg.Connection, name: str) -> None:
-        """``alembic upgrade head`` into a database of this process, renamed into place once migrated."""
+    async def _build_template(
+        self, connection: asyncpg.Connection, name: str, revision: str = "head"
+    ) -> None:
+        """``alembic upgrade <revision>`` into a database of this process, renamed into place once migrated."""
         building = self.database_name("build")
         await self._create(connection, building, None)
         try:
             engine = create_async_engine(self.server.url_for(building), poolclass=NullPool)
             try:
-                await upgrade_to_head(engine)
+                await run_on_engine(engine, "upgrade", revision)
             finally:
                 await engine.dispose()
             # Built meanwhile by a run that took its lock in another database: use that one.

@@ -15,11 +15,7 @@ from sqlalchemy.pool import NullPool
 from praxis.backend.db.migrations import alembic_config, include_object, run_on_engine
 from praxis.backend.models.orm import Base
 from tests.harness.database import TestServer, process_harness
-
-
-def revisions_base_to_head() -> list[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+from tests.harness.migrator import revisions_base_to_head
 
 
 @pytest.fixture
