@@ -8,7 +8,11 @@ finds it in a checkout); installed, it is ``praxis/migrations``, so ``pip instal
 from setuptools import find_packages, setup
 
 setup(
-    packages=[*find_packages(include=["praxis", "praxis.*"]), "praxis.migrations", "praxis.migrations.versions"],
+    packages=[
+        *find_packages(include=["praxis", "praxis.*"]),
+        "praxis.migrations",
+        "praxis.migrations.versions",
+    ],
     package_dir={"praxis.migrations": "alembic"},
     package_data={"praxis.migrations": ["script.py.mako"]},
 )
