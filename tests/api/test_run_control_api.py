@@ -105,3 +105,18 @@ async def test_cancelling_a_finished_run_is_409(client: httpx.AsyncClient, repos
     response = await client.post(f"{URL}/{run.accession_id}/cancel")
 
     assert_error(response, 409, "conflict", entity="protocol_run", field="status")
+
+
+async def test_every_transition_of_a_run_recorded_by_hand_says_why(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    started = await repos.protocol_run.create()
+    failed = await repos.protocol_run.create(status=RunStatus.RUNNING)
+
+    running = await client.post(f"{URL}/{started.accession_id}/start")
+    completed = await client.post(f"{URL}/{started.accession_id}/complete")
+    failing = await client.post(f"{URL}/{failed.accession_id}/fail", json={"error_message": "door open"})
+
+    assert running.json()["status_details"] == "running (recorded by its client)"
+    assert completed.json()["status_details"] == "completed (recorded by its client)"
+    assert failing.json()["status_details"] == "failed (recorded by its client): door open"

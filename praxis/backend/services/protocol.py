@@ -42,6 +42,14 @@ TRANSITIONS = {
 }
 
 
+#: why a run recorded by hand is in its status
+_RECORDED = {
+    "start": "running (recorded by its client)",
+    "complete": "completed (recorded by its client)",
+    "fail": "failed (recorded by its client)",
+}
+
+
 def view_of(run: ProtocolRunOrm) -> lifecycle.RunView:
     """What the lifecycle rules read of a run."""
     return lifecycle.RunView(
@@ -257,7 +265,7 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
         if step.target is RunStatus.RUNNING and run.workcell_id is not None:
             await self._claim_workcell(run)
         now = datetime.now(UTC)
-        changes: dict[str, Any] = {"status": step.target}
+        changes: dict[str, Any] = {"status": step.target, "status_details": _RECORDED[action]}
         if step.stamps_start:
             changes["started_at"] = now
             if initial_state_json is None and run.workcell_id is not None:
@@ -270,6 +278,7 @@ class ProtocolRunService(CrudService[ProtocolRunOrm]):
                 changes["final_state_json"] = final_state_json
         if action == "fail":
             changes["error_message"] = error_message or "failed without a message"
+            changes["status_details"] = f"failed (recorded by its client): {changes['error_message']}"
         if action == "complete" and output_data is not None:
             changes["output_data"] = output_data
         return await self.repos.protocol_run.update(run, expected_version=expected_version, **changes)
