@@ -3,7 +3,9 @@ database: no 5xx, and every response matches the status codes and schema the doc
 
 Cases are generated first (Hypothesis, no I/O), then sent one by one through the ``client`` fixture
 on the test's event loop: valid requests (``positive``) and deliberately invalid ones (``negative``),
-one test per operation and mode, so xdist spreads the work over its workers.
+one test per operation and mode, so xdist spreads the work over its workers. The JSON fields' limits,
+which the document states beside an open schema, reach the generator through schemathesis's hooks
+(``tests.harness.schemathesis_hooks``, imported here).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+import tests.harness.schemathesis_hooks  # noqa: F401  (registers the hooks)
 from praxis.backend.api.app import create_app
 
 CASES_PER_OPERATION_AND_MODE = 12

@@ -8,11 +8,14 @@ the demo protocols, so discovery is exercised past its "not enabled" refusal.
 All checks, both modes (schema-valid and schema-violating requests), every phase, the stateful one
 included (it chains create -> get/update/delete through the document's links). The seed is random
 each run, so runs explore different requests over time; a failure prints it with the command that
-replays the run. Bounded to about two minutes: few examples per operation, and a time budget.
+replays the run. Bounded to about two minutes: few examples per operation, and a time budget. The
+JSON fields' limits reach it through its own hooks (``SCHEMATHESIS_HOOKS``), as they would for a user
+told of them by the document's ``x-json-limits``.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shlex
 import shutil
@@ -25,12 +28,18 @@ import pytest
 
 from praxis.backend import demo_protocols
 from praxis.backend.settings import Settings
+from tests.harness import schemathesis_hooks
 from tests.harness.live import LiveServer, running_server
 
 EXAMPLES_PER_OPERATION = 4
 TIME_BUDGET_S = 75
 #: the budget bounds generation; this only stops a run that hangs, far above what a run takes
 HARD_TIMEOUT_S = 240
+#: the hooks' module, importable from the checkout's root
+HOOKS_ENVIRONMENT = {
+    "SCHEMATHESIS_HOOKS": schemathesis_hooks.MODULE,
+    "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+}
 
 
 def schemathesis_command(url: str, seed: int) -> list[str]:
@@ -67,12 +76,19 @@ def test_an_outside_fuzzer_finds_nothing(server_with_a_protocol_root: LiveServer
 
     # in a directory of its own: schemathesis keeps a cache in the working directory
     run = subprocess.run(
-        command, capture_output=True, text=True, timeout=HARD_TIMEOUT_S, check=False, cwd=tmp_path
+        command,
+        capture_output=True,
+        text=True,
+        timeout=HARD_TIMEOUT_S,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, **HOOKS_ENVIRONMENT},
     )
 
     report = (run.stdout + run.stderr)[-20_000:]
     assert run.returncode == 0, (
         f"schemathesis found failures with seed {seed}; replay against a server of your own with\n"
-        f"  {shlex.join(command[:3])} {shlex.join(command[3:])}\n\n{report}"
+        f"  {' '.join(f'{k}={shlex.quote(v)}' for k, v in HOOKS_ENVIRONMENT.items())} "
+        f"{shlex.join(command[:3])} {shlex.join(command[3:])}\n\n{report}"
     )
     assert "generated" in run.stdout, report

@@ -18,8 +18,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from praxis.backend.models.schemas.fields import JSON_VALUE_SCHEMA
-
 __all__ = ["install", "operation_id"]
 
 _PARAMETER = re.compile(r"^\{(\w+)\}$")
@@ -32,13 +30,12 @@ def operation_id(route: APIRoute) -> str:
 
 
 def install(app: FastAPI) -> None:
-    """Complete the document the first time it is generated: the ``JsonValue`` schema, the links."""
+    """Complete the document the first time it is generated: the links."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
-            document.setdefault("components", {}).setdefault("schemas", {})["JsonValue"] = JSON_VALUE_SCHEMA
             _link_created_entities(document)
             app.openapi_schema = document
         return app.openapi_schema

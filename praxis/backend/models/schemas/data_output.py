@@ -19,7 +19,7 @@ class DataOutputCreate(Schema):
     name: Name
     data_type: DataType = DataType.NUMERIC
     numeric_value: float | None = Field(default=None, allow_inf_nan=False)
-    json_value: JsonValue | None = None
+    json_value: JsonValue = None
     text_value: Text | None = None
     unit: ShortText | None = None
     spatial_context: JsonObject = Field(default_factory=dict)
@@ -65,7 +65,7 @@ class DataOutputRead(ReadSchema):
     name: str
     data_type: DataType
     numeric_value: float | None
-    json_value: Any | None
+    json_value: Any = Field(description="Any JSON value, null included.")
     text_value: str | None
     unit: str | None
     spatial_context: dict

@@ -39,10 +39,17 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 #: text without U+0000 holding at least one character that is not whitespace
 NAME_PATTERN = rf"^[^\x00]*[^\x00{WHITESPACE_CLASS}][^\x00]*$"
 
-JSON_DESCRIPTION = (
-    f"A JSON object: at most {MAX_JSON_DEPTH} levels of nested objects and arrays, at most "
-    f"{MAX_JSON_BYTES} bytes serialised, finite numbers, no U+0000 in keys or strings."
+#: what every JSON field's schema says of its limits, in words and (under ``JSON_LIMITS_KEY``) as data
+JSON_LIMITS_TEXT = (
+    f"at most {MAX_JSON_DEPTH} levels of nested objects and arrays, at most {MAX_JSON_BYTES} bytes "
+    "serialised, finite numbers, no U+0000 in keys or strings"
 )
+JSON_DESCRIPTION = f"A JSON object: {JSON_LIMITS_TEXT}."
+JSON_VALUE_DESCRIPTION = f"Any JSON value, null included: {JSON_LIMITS_TEXT}."
+#: the document's extension that marks a JSON field and states its limits as data; generators ignore
+#: it (an ``x-`` key), the fuzzers' hooks (``tests/harness/schemathesis_hooks.py``) read it
+JSON_LIMITS_KEY = "x-json-limits"
+JSON_LIMITS: dict[str, Any] = {"maxDepth": MAX_JSON_DEPTH, "maxBytes": MAX_JSON_BYTES, "allowsNul": False}
 
 
 def rule_violation(message: str) -> PydanticCustomError:
@@ -134,22 +141,18 @@ def _rfc3339(value: Any) -> Any:
     return value
 
 
-#: one recursive schema for every JSON value in a body; installed under components by the app
-JSON_VALUE_SCHEMA: dict[str, Any] = {
-    "description": "Any JSON value without U+0000 in its keys and strings.",
-    "anyOf": [
-        {"type": "null"},
-        {"type": "boolean"},
-        {"type": "number"},
-        {"type": "string", "pattern": NO_NUL_PATTERN},
-        {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
-        {
-            "type": "object",
-            "propertyNames": {"pattern": NO_NUL_PATTERN},
-            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
-        },
-    ],
-}
+def json_object_schema(description: str = JSON_DESCRIPTION, **more: Any) -> dict[str, Any]:
+    """A JSON field's schema: an open object, its limits in the description and under
+    ``JSON_LIMITS_KEY``. Not a recursive schema of JSON values: that is exact, but generated clients
+    break on it (openapi-python-client drops every operation using it, openapi-typescript's types
+    do not compile, openapi-generator's do not validate), and the server checks the limits anyway."""
+    return {
+        "type": "object",
+        "description": description,
+        **more,
+        "additionalProperties": True,
+        JSON_LIMITS_KEY: JSON_LIMITS,
+    }
 
 
 @dataclass(frozen=True)
@@ -176,21 +179,13 @@ Fqn = Annotated[str, _Bounded(1, 500, _stripped_name, NAME_PATTERN)]
 Text = Annotated[str, _Bounded(0, 10_000, no_nul, NO_NUL_PATTERN)]
 ShortText = Annotated[str, _Bounded(1, 64, no_nul, NO_NUL_PATTERN)]
 JsonObject = Annotated[
-    dict[str, Any],
-    AfterValidator(_json_within_limit),
-    WithJsonSchema(
-        {
-            "type": "object",
-            "description": JSON_DESCRIPTION,
-            "propertyNames": {"pattern": NO_NUL_PATTERN},
-            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
-        }
-    ),
+    dict[str, Any], AfterValidator(_json_within_limit), WithJsonSchema(json_object_schema())
 ]
+#: any JSON value, null included (so a field of it needs no ``| None``, which would make it an ``anyOf``)
 JsonValue = Annotated[
     Any,
     AfterValidator(_json_within_limit),
-    WithJsonSchema({"$ref": "#/components/schemas/JsonValue", "description": JSON_DESCRIPTION}),
+    WithJsonSchema({"description": JSON_VALUE_DESCRIPTION, JSON_LIMITS_KEY: JSON_LIMITS}),
 ]
 Millimetres = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
 UtcDatetime = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_as_utc)]

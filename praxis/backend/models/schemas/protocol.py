@@ -18,8 +18,8 @@ from praxis.backend.models.schemas.common import (
 )
 from praxis.backend.models.schemas.fields import (
     JSON_DESCRIPTION,
+    JSON_VALUE_DESCRIPTION,
     NAME_PATTERN,
-    NO_NUL_PATTERN,
     WHITESPACE,
     Fqn,
     JsonObject,
@@ -28,6 +28,7 @@ from praxis.backend.models.schemas.fields import (
     ShortText,
     Text,
     UtcDatetime,
+    json_object_schema,
     rule_violation,
 )
 
@@ -49,14 +50,11 @@ def _named_once(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 NamedEntry = Annotated[
     JsonObject,
     WithJsonSchema(
-        {
-            "type": "object",
-            "description": "An entry with its name (distinct within the list). " + JSON_DESCRIPTION,
-            "required": ["name"],
-            "properties": {"name": {"type": "string", "pattern": NAME_PATTERN}},
-            "propertyNames": {"pattern": NO_NUL_PATTERN},
-            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
-        }
+        json_object_schema(
+            "An entry with its name (distinct within the list). " + JSON_DESCRIPTION,
+            required=["name"],
+            properties={"name": {"type": "string", "pattern": NAME_PATTERN}},
+        )
     ),
 ]
 NamedEntries = Annotated[list[NamedEntry], AfterValidator(_named_once)]
@@ -135,7 +133,7 @@ class FunctionCallCreate(Schema):
     function_name: Name
     status: CallStatus = CallStatus.RUNNING
     arguments: JsonObject = Field(default_factory=dict)
-    return_value: JsonValue | None = Field(default=None, description="Any JSON value.")
+    return_value: JsonValue = Field(default=None, description="What it returned. " + JSON_VALUE_DESCRIPTION)
     error_message: Text | None = None
     error_traceback: Text | None = None
     parent_function_call_log_id: uuid.UUID | None = Field(
@@ -157,7 +155,7 @@ class FunctionCallEnd(Schema):
     """How a running call ended."""
 
     status: Literal[CallStatus.COMPLETED, CallStatus.FAILED] = CallStatus.COMPLETED
-    return_value: JsonValue | None = Field(default=None, description="What it returned: any JSON value.")
+    return_value: JsonValue = Field(default=None, description="What it returned. " + JSON_VALUE_DESCRIPTION)
     error_message: Text | None = Field(default=None, description="Why it failed.")
     error_traceback: Text | None = None
     ended_at: UtcDatetime | None = Field(default=None, description="Defaults to now.")
@@ -170,7 +168,7 @@ class FunctionCallRead(ReadSchema):
     fqn: str | None
     status: CallStatus
     arguments: dict
-    return_value: Any | None
+    return_value: Any = Field(description="What it returned: any JSON value, null included.")
     error_message: str | None
     error_traceback: str | None
     parent_function_call_log_id: uuid.UUID | None
