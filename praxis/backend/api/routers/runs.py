@@ -25,14 +25,18 @@ from praxis.backend.services.protocol import CallTree, ProtocolRunService
 
 router = APIRouter(prefix="/protocols/runs", tags=["protocol_runs"], responses=ERROR_RESPONSES)
 Runs = Annotated[ProtocolRunService, Depends(service_dependency(ProtocolRunService))]
-OptionalTransition = Annotated[RunTransition | None, Body()]
-OptionalCommand = Annotated[RunCommand | None, Body()]
+#: bodies that may be left out (taken as empty ones) but are objects when sent: the document then says
+#: ``RunTransition``, not ``RunTransition`` or ``null``, which a generated client (openapi-python-client)
+#: cannot call without a body; a ``null`` body is a 422, as the document says
+OptionalTransition = Annotated[RunTransition, Body(default_factory=RunTransition)]
+OptionalCommand = Annotated[RunCommand, Body(default_factory=RunCommand)]
+OptionalCancel = Annotated[RunCancel, Body(default_factory=RunCancel)]
+OptionalCallEnd = Annotated[FunctionCallEnd, Body(default_factory=FunctionCallEnd)]
 
 
 async def _transition(
-    svc: ProtocolRunService, id: uuid.UUID, action: str, body: RunTransition | None
+    svc: ProtocolRunService, id: uuid.UUID, action: str, body: RunTransition
 ) -> ProtocolRunOrm:
-    body = body or RunTransition()
     return await svc.transition(
         id,
         action,
@@ -51,17 +55,17 @@ async def _command(
 
 
 @router.post("/{id}/start", response_model=ProtocolRunRead, summary="PENDING -> RUNNING")
-async def start_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+async def start_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition) -> ProtocolRunOrm:
     return await _transition(svc, id, "start", body)
 
 
 @router.post("/{id}/complete", response_model=ProtocolRunRead, summary="RUNNING -> COMPLETED")
-async def complete_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+async def complete_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition) -> ProtocolRunOrm:
     return await _transition(svc, id, "complete", body)
 
 
 @router.post("/{id}/fail", response_model=ProtocolRunRead, summary="RUNNING -> FAILED")
-async def fail_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition = None) -> ProtocolRunOrm:
+async def fail_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition) -> ProtocolRunOrm:
     return await _transition(svc, id, "fail", body)
 
 
@@ -70,8 +74,8 @@ async def fail_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalTransition =
     response_model=ProtocolRunRead,
     summary="PENDING -> QUEUED: a worker executes the run (409 naming a parameter whose asset is missing)",
 )
-async def queue_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
-    return await _command(svc, id, "queue", body or RunCommand())
+async def queue_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand) -> ProtocolRunOrm:
+    return await _command(svc, id, "queue", body)
 
 
 @router.post(
@@ -79,8 +83,8 @@ async def queue_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = N
     response_model=ProtocolRunRead,
     summary="Pause: a queued run at once; a running one at its protocol's next call (control_request)",
 )
-async def pause_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
-    return await _command(svc, id, "pause", body or RunCommand())
+async def pause_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand) -> ProtocolRunOrm:
+    return await _command(svc, id, "pause", body)
 
 
 @router.post(
@@ -88,8 +92,8 @@ async def pause_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = N
     response_model=ProtocolRunRead,
     summary="Resume a paused run (queued again if it never started), or withdraw a pending pause",
 )
-async def resume_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = None) -> ProtocolRunOrm:
-    return await _command(svc, id, "resume", body or RunCommand())
+async def resume_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand) -> ProtocolRunOrm:
+    return await _command(svc, id, "resume", body)
 
 
 @router.post(
@@ -97,10 +101,7 @@ async def resume_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCommand = 
     response_model=ProtocolRunRead,
     summary="Cancel: at once unless a worker executes it, then at its protocol's next call",
 )
-async def cancel_protocol_run(
-    id: uuid.UUID, svc: Runs, body: Annotated[RunCancel | None, Body()] = None
-) -> ProtocolRunOrm:
-    body = body or RunCancel()
+async def cancel_protocol_run(id: uuid.UUID, svc: Runs, body: OptionalCancel) -> ProtocolRunOrm:
     return await svc.command(
         id,
         "cancel",
@@ -128,9 +129,9 @@ async def list_function_calls(id: uuid.UUID, svc: Runs) -> list[FunctionCallLogO
     summary="End a running function call: completed (return value) or failed (error, traceback)",
 )
 async def end_function_call(
-    id: uuid.UUID, call_id: uuid.UUID, svc: Runs, body: Annotated[FunctionCallEnd | None, Body()] = None
+    id: uuid.UUID, call_id: uuid.UUID, svc: Runs, body: OptionalCallEnd
 ) -> FunctionCallLogOrm:
-    return await svc.end_call(id, call_id, (body or FunctionCallEnd()).model_dump(exclude_unset=True))
+    return await svc.end_call(id, call_id, body.model_dump(exclude_unset=True))
 
 
 def _node(tree: CallTree) -> FunctionCallNode:
