@@ -377,7 +377,6 @@ async def test_a_transition_refuses_an_unknown_field(client: httpx.AsyncClient, 
     assert (await repos.protocol_run.get(run.accession_id)).status is RunStatus.PENDING
 
 
-
 async def test_a_transition_body_may_be_left_out_but_is_an_object_when_sent(
     client: httpx.AsyncClient, repos: Builders
 ) -> None:
@@ -392,6 +391,7 @@ async def test_a_transition_body_may_be_left_out_but_is_an_object_when_sent(
     started = await client.post(url)
     assert started.status_code == 200, started.text
     assert started.json()["status"] == "running"
+
 
 # == function call logs ==============================================================================
 
