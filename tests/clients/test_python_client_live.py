@@ -7,28 +7,26 @@ a generator cannot turn into a working client fails here, operation by operation
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.clients import CLIENT_TIER
 from tests.clients.lab import CHANGED, COLLECTIONS, NESTED, REPLACED, ClientCollection, Lab
 from tests.harness.generated_client import GeneratedClient
-from tests.harness.live import LiveServer
 
-#: one worker runs the module, so the run starts one server and generates one client for it
-pytestmark = pytest.mark.xdist_group("client-tier")
+pytestmark = pytest.mark.xdist_group(CLIENT_TIER)
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
 def test_the_client_has_every_operation_of_the_document(
-    python_client: GeneratedClient, client_tier_server: LiveServer
+    python_client: GeneratedClient, document: bytes
 ) -> None:
-    document = httpx.get(f"{client_tier_server.url}/openapi.json", timeout=60).json()
     in_document = {
         operation["operationId"]
-        for item in document["paths"].values()
+        for item in json.loads(document)["paths"].values()
         for method, operation in item.items()
         if method in METHODS
     }

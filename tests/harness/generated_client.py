@@ -4,9 +4,7 @@
 a package, ``praxis_client``; the client tier (``tests/clients/``) then talks to the server through
 that package only. Generating takes a second or two, so it happens once per document: the package is
 kept under a directory named after a hash of the document and the generator's version, shared by the
-run's xdist workers. Workers that generate at once each write a directory of their own and rename it
-into place; the first rename wins and the others use it, so no lock is needed and no worker ever
-imports a half-written package.
+run's xdist workers (``built_once``: no worker imports a half-written package).
 """
 
 from __future__ import annotations
@@ -14,18 +12,17 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.metadata
-import os
 import pkgutil
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import httpx
+
+from tests.harness.built_once import built_once
 
 GENERATOR = "openapi-python-client"
 PACKAGE = "praxis_client"
@@ -66,15 +63,11 @@ def generated_client(document: bytes, cache: Path) -> GeneratedClient:
     digest = hashlib.sha256(version.encode() + b"\0" + document).hexdigest()[:16]
     target = cache / f"{PACKAGE}-{digest}"
     if target not in _imported:
-        if not target.exists():
-            _generate(document, target)
-        _imported[target] = _import(target)
+        _imported[target] = _import(built_once(target, lambda work: _generate(document, work)))
     return _imported[target]
 
 
-def _generate(document: bytes, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
+def _generate(document: bytes, work: Path) -> None:
     (work / "openapi.json").write_bytes(document)
     (work / "config.yaml").write_text(CONFIG)
     command = [
@@ -91,10 +84,6 @@ def _generate(document: bytes, target: Path) -> None:
     (work / "generator.log").write_text(run.stdout + run.stderr)
     if run.returncode != 0:
         raise RuntimeError(f"{GENERATOR} failed ({run.returncode}):\n{run.stdout}{run.stderr}")
-    try:
-        os.rename(work, target)
-    except OSError:  # another worker renamed its own into place first: use that one
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _import(target: Path) -> GeneratedClient:
