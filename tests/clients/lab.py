@@ -7,12 +7,16 @@ that mangled any of them (dropped a null, flattened an array) would be caught by
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from tests.builders.base import unique_name
-from tests.harness.generated_client import GeneratedClient
+from tests.harness.generated_client import GENERATED_CLIENTS, GeneratedClient, generated_client
+from tests.harness.live import LiveServer
 
 #: JSON values as a lab writes them: arrays of mixed values, objects in arrays in objects, nulls
 NESTED: dict[str, Any] = {
@@ -61,6 +65,15 @@ class Lab:
     def json(self, model: str, value: dict[str, Any]) -> Any:
         """A JSON object field's model (``WorkcellCreateLatestState``) holding ``value``."""
         return getattr(self.models, model).from_dict(value)
+
+
+@contextmanager
+def lab_on(server: LiveServer) -> Iterator[Lab]:
+    """A lab on ``server``, through openapi-python-client's client of the document it serves."""
+    document = httpx.get(f"{server.url}/openapi.json", timeout=60).content
+    generated = generated_client(document, GENERATED_CLIENTS)
+    with generated.client(server.url) as client:
+        yield Lab(generated, client)
 
 
 # -- the create bodies, a function per collection ------------------------------------------------
