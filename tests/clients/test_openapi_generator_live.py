@@ -24,7 +24,8 @@ from tests.harness.generated_client import (
 )
 from tests.harness.live import LiveServer
 
-pytestmark = pytest.mark.xdist_group(CLIENT_TIER)
+#: slow: the generator's JVM takes ten seconds or more, on the first run with a new document
+pytestmark = [pytest.mark.xdist_group(CLIENT_TIER), pytest.mark.slow(seconds=15)]
 #: what each operation's method comes with besides itself
 VARIANTS = ("_with_http_info", "_without_preload_content")
 

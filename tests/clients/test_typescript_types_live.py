@@ -32,6 +32,7 @@ EXPECTED_ERRORS = [("wrong.ts", 2, "TS2322"), ("wrong.ts", 3, "TS2353"), ("wrong
 DIAGNOSTIC = re.compile(r"^([\w.]+)\((\d+),\d+\): error (TS\d+)", re.MULTILINE)
 
 
+@pytest.mark.slow(seconds=8)
 def test_the_generated_types_and_every_create_body_compile_under_strict(
     typescript: TypeScriptTools, document: bytes, tmp_path: Path
 ) -> None:
