@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from tests.clients.lab import Lab, lab_on
+from tests.clients.lab import ClientLab, lab_on
 from tests.harness.database import TestServer, process_harness
 from tests.harness.generated_client import GeneratedClient
 from tests.harness.live import LiveServer, running_server
@@ -44,14 +44,14 @@ def document(client_tier_server: LiveServer) -> bytes:
 
 
 @pytest.fixture(scope="package")
-def lab(client_tier_server: LiveServer) -> Iterator[Lab]:
+def lab(client_tier_server: LiveServer) -> Iterator[ClientLab]:
     """A lab on the server through openapi-python-client's client (``lab_on``)."""
     with lab_on(client_tier_server) as made:
         yield made
 
 
 @pytest.fixture(scope="package")
-def python_client(lab: Lab) -> GeneratedClient:
+def python_client(lab: ClientLab) -> GeneratedClient:
     """openapi-python-client's package of the document the server serves."""
     return lab.generated
 

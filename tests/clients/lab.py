@@ -36,7 +36,7 @@ PARAMETERS: list[dict[str, Any]] = [
 RUN_INPUTS: dict[str, Any] = {"volume_ul": 50, "plate": NESTED}
 
 
-class Lab:
+class ClientLab:
     """Makes and reads things through the generated client, each answer checked for its status."""
 
     def __init__(self, generated: GeneratedClient, client: Any) -> None:
@@ -68,24 +68,24 @@ class Lab:
 
 
 @contextmanager
-def lab_on(server: LiveServer) -> Iterator[Lab]:
+def lab_on(server: LiveServer) -> Iterator[ClientLab]:
     """A lab on ``server``, through openapi-python-client's client of the document it serves."""
     document = httpx.get(f"{server.url}/openapi.json", timeout=60).content
     generated = generated_client(document, GENERATED_CLIENTS)
     with generated.client(server.url) as client:
-        yield Lab(generated, client)
+        yield ClientLab(generated, client)
 
 
 # -- the create bodies, a function per collection ------------------------------------------------
 
 
-def workcell(lab: Lab) -> Any:
+def workcell(lab: ClientLab) -> Any:
     return lab.models.WorkcellCreate(
         name=unique_name("bay"), latest_state=lab.json("WorkcellCreateLatestState", NESTED)
     )
 
 
-def machine(lab: Lab) -> Any:
+def machine(lab: ClientLab) -> Any:
     return lab.models.MachineCreate(
         name=unique_name("STAR"),
         fqn="pylabrobot.liquid_handling.LiquidHandler",
@@ -94,7 +94,7 @@ def machine(lab: Lab) -> Any:
     )
 
 
-def resource_definition(lab: Lab) -> Any:
+def resource_definition(lab: ClientLab) -> Any:
     return lab.models.ResourceDefinitionCreate(
         name=unique_name("plate type"),
         fqn="pylabrobot.resources.corning_costar.Cor_96_wellplate_360ul_Fb",
@@ -103,7 +103,7 @@ def resource_definition(lab: Lab) -> Any:
     )
 
 
-def resource(lab: Lab) -> Any:
+def resource(lab: ClientLab) -> Any:
     return lab.models.ResourceCreate(
         name=unique_name("plate"),
         resource_definition_id=lab.create("resource_definition").accession_id,
@@ -111,7 +111,7 @@ def resource(lab: Lab) -> Any:
     )
 
 
-def deck_definition(lab: Lab) -> Any:
+def deck_definition(lab: ClientLab) -> Any:
     models = lab.models
     return models.DeckDefinitionCreate(
         name=unique_name("deck type"),
@@ -129,7 +129,7 @@ def deck_definition(lab: Lab) -> Any:
     )
 
 
-def deck(lab: Lab) -> Any:
+def deck(lab: ClientLab) -> Any:
     return lab.models.DeckCreate(
         name=unique_name("deck"),
         deck_definition_id=lab.create("deck_definition").accession_id,
@@ -138,7 +138,7 @@ def deck(lab: Lab) -> Any:
     )
 
 
-def protocol_definition(lab: Lab) -> Any:
+def protocol_definition(lab: ClientLab) -> Any:
     name = unique_name("serial_dilution").replace("-", "_")
     return lab.models.ProtocolDefinitionCreate(
         name=name,
@@ -148,7 +148,7 @@ def protocol_definition(lab: Lab) -> Any:
     )
 
 
-def protocol_run(lab: Lab) -> Any:
+def protocol_run(lab: ClientLab) -> Any:
     return lab.models.ProtocolRunCreate(
         protocol_definition_id=lab.create("protocol_definition").accession_id,
         name=unique_name("run"),
@@ -156,7 +156,7 @@ def protocol_run(lab: Lab) -> Any:
     )
 
 
-def output(lab: Lab) -> Any:
+def output(lab: ClientLab) -> Any:
     run = lab.create("protocol_run")
     lab.call("start_protocol_run", 200, id=run.accession_id)
     return lab.models.DataOutputCreate(
@@ -168,7 +168,7 @@ def output(lab: Lab) -> Any:
     )
 
 
-BODIES: dict[str, Callable[[Lab], Any]] = {
+BODIES: dict[str, Callable[[ClientLab], Any]] = {
     body.__name__: body
     for body in (
         workcell,

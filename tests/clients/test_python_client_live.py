@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.clients import CLIENT_TIER
-from tests.clients.lab import CHANGED, COLLECTIONS, NESTED, REPLACED, ClientCollection, Lab
+from tests.clients.lab import CHANGED, COLLECTIONS, NESTED, REPLACED, ClientCollection, ClientLab
 from tests.harness.generated_client import GeneratedClient
 
 pytestmark = pytest.mark.xdist_group(CLIENT_TIER)
@@ -42,7 +42,7 @@ def json_of(read: Any, field: str) -> Any:
 
 @pytest.mark.parametrize("collection", COLLECTIONS, ids=str)
 def test_a_row_of_every_collection_is_created_read_listed_updated_and_deleted(
-    lab: Lab, collection: ClientCollection
+    lab: ClientLab, collection: ClientCollection
 ) -> None:
     noun, read_model = collection.noun, getattr(lab.models, f"{collection.model}Read")
     field, sent = collection.created_json
@@ -80,7 +80,7 @@ def test_a_row_of_every_collection_is_created_read_listed_updated_and_deleted(
     assert gone.code == "not_found"
 
 
-def test_labware_is_placed_on_a_deck_position_and_a_plate_on_a_carrier(lab: Lab) -> None:
+def test_labware_is_placed_on_a_deck_position_and_a_plate_on_a_carrier(lab: ClientLab) -> None:
     models = lab.models
     deck = lab.create("deck")
     deck_type = lab.call("get_deck_definition", 200, id=deck.deck_definition_id)
@@ -104,13 +104,8 @@ def test_labware_is_placed_on_a_deck_position_and_a_plate_on_a_carrier(lab: Lab)
     assert [row.accession_id for row in on_the_deck] == [carrier.accession_id]
 
 
-def bring_to_running(lab: Lab, run: Any) -> Any:
-    """A pending run brought to running, a step at a time.
-
-    When runs can be queued (``POST /api/v1/protocols/runs/{id}/queue``), queueing is one more step
-    here, before the start: ``lab.call("queue_protocol_run", 200, id=run.accession_id)``, then the
-    status it leaves the run in checked.
-    """
+def bring_to_running(lab: ClientLab, run: Any) -> Any:
+    """A pending run started by hand, as a client that records its own run does (no worker)."""
     started = lab.call(
         "start_protocol_run",
         200,
@@ -123,7 +118,32 @@ def bring_to_running(lab: Lab, run: Any) -> Any:
     return started
 
 
-def test_a_run_records_its_calls_and_outputs_and_reads_them_back(lab: Lab) -> None:
+def test_a_queued_run_is_paused_resumed_and_cancelled(lab: ClientLab) -> None:
+    """Queueing hands a run to a worker; this tier runs none, so the run waits in the queue, where a
+    client can pause, resume and cancel it."""
+    models = lab.models
+    run = lab.create("protocol_run")
+
+    queued = lab.call("queue_protocol_run", 200, id=run.accession_id)
+    paused = lab.call("pause_protocol_run", 200, id=run.accession_id, body=models.RunCommand(reason="lunch"))
+    resumed = lab.call("resume_protocol_run", 200, id=run.accession_id)
+    cancelled = lab.call(
+        "cancel_protocol_run", 200, id=run.accession_id, body=models.RunCancel(version=resumed.version)
+    )
+
+    assert [r.status for r in (queued, paused, resumed, cancelled)] == [
+        models.RunStatus.QUEUED,
+        models.RunStatus.PAUSED,
+        models.RunStatus.QUEUED,
+        models.RunStatus.CANCELLED,
+    ]
+    assert "lunch" in paused.status_details
+    assert queued.queued_at is not None
+    refused = lab.call("queue_protocol_run", 409, id=run.accession_id)
+    assert (refused.code, refused.entity) == ("conflict", "protocol_run")
+
+
+def test_a_run_records_its_calls_and_outputs_and_reads_them_back(lab: ClientLab) -> None:
     models = lab.models
     run = lab.create("protocol_run")
     assert run.status == models.RunStatus.PENDING
@@ -212,7 +232,7 @@ def test_a_run_records_its_calls_and_outputs_and_reads_them_back(lab: Lab) -> No
     assert len(read.function_calls) == 2
 
 
-def test_a_refused_request_reads_as_the_clients_typed_error(lab: Lab) -> None:
+def test_a_refused_request_reads_as_the_clients_typed_error(lab: ClientLab) -> None:
     models = lab.models
     workcell = lab.create("workcell")
 
