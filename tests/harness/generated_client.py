@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.metadata
+import os
 import pkgutil
 import subprocess
 import sys
@@ -105,8 +106,11 @@ def _generate(generator: Generator, document: bytes, work: Path) -> None:
     (work / "openapi.json").write_bytes(document)
     for name, text in generator.files.items():
         (work / name).write_text(text)
+    # the venv's tools first: openapi-python-client runs ``ruff`` on what it generates
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     run = subprocess.run(
         generator.command(generator.package),
+        env={**os.environ, "PATH": path},
         cwd=work,
         capture_output=True,
         text=True,
