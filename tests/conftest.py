@@ -24,6 +24,7 @@ from praxis.backend.execution.worker import WorkerOptions
 from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 from tests.harness import failure_report, module_data
+from tests.harness.auth import anonymous_client, bearer, client_with, committed_token  # noqa: F401 (fixtures)
 from tests.harness.database import (
     TestServer,
     close_process_harness,
@@ -222,7 +223,8 @@ def app() -> FastAPI:
 @pytest.fixture
 async def client(db_session: AsyncSession, app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, in-process; each request is production's unit of work on a
-    session of its own, joined to the test's transaction (committed or rolled back in a SAVEPOINT)."""
+    session of its own, joined to the test's transaction (committed or rolled back in a SAVEPOINT).
+    It carries a token with every scope (``client_with``, ``anonymous_client``: less)."""
     async with app_client(db_session, app=app) as http:
         yield http
 
@@ -254,9 +256,10 @@ def live_server(committed_database: str) -> Iterator[LiveServer]:
 
 @pytest.fixture
 async def live_client(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the live server, over a real socket."""
+    """An HTTP client on the live server, over a real socket, with a token of every scope."""
+    token = await committed_token(live_server.database_url)
     # a generous timeout: on a busy machine a request may queue behind others for seconds
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60, headers=bearer(token)) as http:
         yield http
 
 

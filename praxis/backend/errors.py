@@ -51,3 +51,21 @@ class InvalidValueError(PraxisError):
     on itself); the API answers 409, keeping 422 for requests that do not match its schema."""
 
     code = "invalid_value"
+
+
+class UnauthenticatedError(PraxisError):
+    """No API token, or one that matches no token: the API answers 401."""
+
+    code = "unauthenticated"
+
+
+class MissingScopeError(PraxisError):
+    """A valid API token without the scope the operation needs: the API answers 403."""
+
+    code = "missing_scope"
+
+
+class DatabaseNotReadyError(PraxisError):
+    """The database is missing, or its schema is not the one this Praxis needs: 503."""
+
+    code = "database_not_ready"

@@ -62,6 +62,20 @@ class Settings(BaseSettings):
     asset_retry: float = Field(
         default=2.0, description="Seconds before a run whose machines or labware are taken is tried again."
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description="Host header values the server answers to (others get 400, against DNS rebinding); "
+        "'*.lab.example' allows subdomains, '*' any host. A server on a lab network adds its name.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins whose pages may call the API from a browser (CORS); none by default.",
+    )
+    open_without_tokens: bool = Field(
+        default=False,
+        description="Let requests without a token in while no token exists. 'praxis serve' decides it: "
+        "on for a loopback address (or with --insecure-open), off on any other.",
+    )
     pool_size: int = 10
     max_overflow: int = 20
     host: str = "127.0.0.1"

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.repositories import AGGREGATES as REGISTRY
 from praxis.backend.repositories import Repositories
+from tests.builders.api_token import ApiTokenBuilder
 from tests.builders.base import Builder, Parent, UnknownFieldError, unique_name
 from tests.builders.data_output import DataOutputBuilder
 from tests.builders.deck import DeckBuilder
@@ -43,6 +44,7 @@ class Builders:
     protocol_run: ProtocolRunBuilder
     function_call_log: FunctionCallLogBuilder
     data_output: DataOutputBuilder
+    api_token: ApiTokenBuilder
 
     def __init__(self, session: AsyncSession, repositories: Repositories | None = None) -> None:
         self.session = session

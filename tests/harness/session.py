@@ -9,7 +9,7 @@ writes outlives the test or is ever visible to another connection.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import ORMExecuteState
 
 from praxis.backend.api.app import create_app
 from praxis.backend.db.session import create_sessionmaker
+from praxis.backend.models.orm import ALL_SCOPES
 from praxis.backend.settings import Settings
 
 
@@ -80,11 +81,18 @@ def bind_app(app: FastAPI, session: AsyncSession) -> FastAPI:
 
 @asynccontextmanager
 async def app_client(
-    session: AsyncSession, settings: Settings | None = None, *, app: FastAPI | None = None
+    session: AsyncSession,
+    settings: Settings | None = None,
+    *,
+    app: FastAPI | None = None,
+    scopes: Iterable[str] | None = ALL_SCOPES,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process HTTP client on ``app`` (default ``create_app(settings)``) bound to ``session``."""
+    """An in-process HTTP client on ``app`` (default ``create_app(settings)``) bound to ``session``,
+    with a new API token of ``scopes`` (every scope by default; ``None``: no token at all)."""
+    from tests.harness.auth import authorize
+
     app = bind_app(app or create_app(settings), session)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://praxis.test"
-    ) as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as http:
+        if scopes is not None:
+            await authorize(http, session, scopes)
         yield http

@@ -15,6 +15,7 @@ import pytest
 
 from praxis.backend.services.workcell import WorkcellService
 from praxis.backend.settings import Settings
+from tests.harness.auth import bearer, committed_token
 from tests.harness.live import LiveServer, running_server
 
 DEADLINE_S = 1.0
@@ -63,7 +64,7 @@ def test_a_body_shorter_than_declared_gets_408_and_the_connection_closed(
 ) -> None:
     with connect(impatient_server) as connection:
         connection.sendall(
-            b"POST /api/v1/workcells HTTP/1.1\r\nHost: praxis\r\nContent-Type: application/json\r\n"
+            b"POST /api/v1/workcells HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 100\r\n\r\n{}"
         )
 
@@ -77,7 +78,7 @@ def test_a_body_shorter_than_declared_gets_408_and_the_connection_closed(
 def test_a_chunked_body_that_stalls_gets_408(impatient_server: LiveServer) -> None:
     with connect(impatient_server) as connection:
         connection.sendall(
-            b"POST /api/v1/workcells HTTP/1.1\r\nHost: praxis\r\nContent-Type: application/json\r\n"
+            b"POST /api/v1/workcells HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n"
         )
 
@@ -89,7 +90,7 @@ def test_a_chunked_body_that_stalls_gets_408(impatient_server: LiveServer) -> No
 
 @pytest.mark.parametrize(
     "head",
-    [b"", b"GET /health HTTP/1.1\r\n", b"GET /health HTTP/1.1\r\nHost: praxis\r\nX-Slow: "],
+    [b"", b"GET /health HTTP/1.1\r\n", b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "],
     ids=["nothing", "request-line-only", "headers-unfinished"],
 )
 def test_a_request_head_that_never_ends_gets_408_and_the_connection_closed(
@@ -106,7 +107,7 @@ def test_a_request_head_that_never_ends_gets_408_and_the_connection_closed(
 
 def test_an_idle_keep_alive_connection_is_closed_after_its_answer(impatient_server: LiveServer) -> None:
     with connect(impatient_server) as connection:
-        connection.sendall(b"GET /health HTTP/1.1\r\nHost: praxis\r\n\r\n")
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         head, _ = read_response(connection)
 
         rest = read_all(connection)
@@ -115,7 +116,7 @@ def test_an_idle_keep_alive_connection_is_closed_after_its_answer(impatient_serv
     assert rest == b""  # closed by the server, having sent nothing more
 
 
-def test_a_500_leaves_the_keep_alive_connection_usable(
+async def test_a_500_leaves_the_keep_alive_connection_usable(
     live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An unexpected error is the logged 500 in the API's shape; the connection then serves the next
@@ -125,10 +126,13 @@ def test_a_500_leaves_the_keep_alive_connection_usable(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(WorkcellService, "list", broken)
+    authorization = bearer(await committed_token(live_server.database_url))["Authorization"]
     with connect(live_server) as connection:
-        connection.sendall(b"GET /api/v1/workcells HTTP/1.1\r\nHost: praxis\r\n\r\n")
+        connection.sendall(
+            f"GET /api/v1/workcells HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {authorization}\r\n\r\n".encode()
+        )
         failed_head, failed_body = read_response(connection)
-        connection.sendall(b"GET /health HTTP/1.1\r\nHost: praxis\r\n\r\n")
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         next_head, next_body = read_response(connection)
 
     assert failed_head.startswith(b"HTTP/1.1 500 ")

@@ -10,6 +10,7 @@ import pytest
 
 from praxis.backend.api.app import create_app
 from praxis.backend.db.embedded import start_embedded_server
+from tests.harness.auth import bearer, committed_token
 
 
 @pytest.fixture
@@ -17,9 +18,12 @@ async def api(committed_database: str) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its real unit of work (a session and a transaction per request) on a committed
     database: what several clients, or a failed request, do to stored data."""
     app = create_app(database_url=committed_database)
+    token = await committed_token(committed_database)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://praxis.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://localhost", headers=bearer(token)
+        ) as client:
             yield client
 
 

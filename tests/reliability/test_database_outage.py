@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from praxis.backend.api.app import create_app
 from praxis.backend.db.migrations import upgrade_to_head
+from tests.harness.auth import bearer, committed_token
 from tests.harness.session import bind_app
 
 
@@ -28,9 +29,12 @@ async def api_on_private_server(private_server: tuple[Any, str]) -> AsyncIterato
     await upgrade_to_head(engine)
     await engine.dispose()
     app = create_app(database_url=url)
+    token = await committed_token(url)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://praxis.test") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost", headers=bearer(token)
+        ) as client,
     ):
         yield client
 
@@ -74,7 +78,7 @@ async def test_a_filesystem_error_is_a_logged_500_not_an_outage(db_session: Asyn
     app.include_router(failing)
     bind_app(app, db_session)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://praxis.test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         response = await http.get("/read-a-file")
 
     assert response.status_code == 500

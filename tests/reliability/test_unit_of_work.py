@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from praxis.backend.api.app import create_app
 from praxis.backend.api.dependencies import UnitOfWorkDep
+from tests.harness.auth import bearer, committed_token
 
 
 @pytest.fixture
@@ -25,9 +26,12 @@ async def api_with_a_two_step_route(committed_database: str) -> AsyncIterator[ht
         await repos.workcell.create(name="taken")  # refused if "taken" exists: 409
 
     app.include_router(extra)
+    token = await committed_token(committed_database)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://praxis.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://localhost", headers=bearer(token)
+        ) as client:
             yield client
 
 

@@ -6,17 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors, openapi
+from praxis.backend.api.access import API_PREFIX, AUTHORIZED, BrowserGuards
 from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
 from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, labware, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.session import create_engine, create_sessionmaker
 from praxis.backend.settings import Settings, get_settings
-
-API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         lifespan=lifespan,
         redirect_slashes=False,
         generate_unique_id_function=openapi.operation_id,
+        dependencies=[AUTHORIZED],  # every route's scope, by one rule (praxis.backend.api.access)
     )
     app.state.settings = settings
     errors.install(app)
@@ -59,6 +60,15 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout)
     app.add_middleware(HeadAsGet)
     app.add_middleware(NoTrailingNewline)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Total-Count"],
+        )
+    app.add_middleware(BrowserGuards, allowed_hosts=settings.allowed_hosts)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)

@@ -32,8 +32,10 @@ from praxis.backend.errors import (
     ForbiddenError,
     InvalidReferenceError,
     InvalidValueError,
+    MissingScopeError,
     NotFoundError,
     PraxisError,
+    UnauthenticatedError,
 )
 from praxis.backend.models.schemas.common import ErrorBody
 
@@ -45,6 +47,8 @@ STATUS = {
     InvalidReferenceError: 409,
     InvalidValueError: 409,
     ForbiddenError: 403,
+    UnauthenticatedError: 401,
+    MissingScopeError: 403,
 }
 
 #: pydantic error type of a validator's rule that the OpenAPI document cannot state (see the module)
@@ -84,7 +88,9 @@ def error_response(
 async def praxis_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PraxisError)
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-    return error_response(status, exc.code, exc.message, entity=exc.entity, field=exc.field)
+    # RFC 9110: a 401 names the scheme that would be accepted
+    headers = {"WWW-Authenticate": 'Bearer realm="praxis"'} if status == 401 else None
+    return error_response(status, exc.code, exc.message, entity=exc.entity, field=exc.field, headers=headers)
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:

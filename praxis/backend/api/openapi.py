@@ -18,6 +18,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from praxis.backend.api.access import document_security
+
 __all__ = ["install", "operation_id"]
 
 _PARAMETER = re.compile(r"^\{(\w+)\}$")
@@ -30,13 +32,15 @@ def operation_id(route: APIRoute) -> str:
 
 
 def install(app: FastAPI) -> None:
-    """Complete the document the first time it is generated: the links."""
+    """Complete the document the first time it is generated: the links, the security scheme and each
+    operation's scope."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
             _link_created_entities(document)
+            document_security(document)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -7,6 +7,7 @@ from typing import Any, get_type_hints
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from praxis.backend.repositories.api_token import ApiTokenRepository
 from praxis.backend.repositories.base import Repository
 from praxis.backend.repositories.data_output import DataOutputRepository
 from praxis.backend.repositories.deck import DeckRepository
@@ -40,6 +41,7 @@ class Repositories:
     protocol_run: ProtocolRunRepository
     function_call_log: FunctionCallLogRepository
     data_output: DataOutputRepository
+    api_token: ApiTokenRepository
 
     def __init__(self, session: AsyncSession) -> None:
         from praxis.backend.execution.queue import RunQueue
@@ -69,6 +71,7 @@ def repository_class(name: str) -> type[Repository[Any]]:
 
 __all__ = [
     "AGGREGATES",
+    "ApiTokenRepository",
     "DataOutputRepository",
     "DeckDefinitionRepository",
     "DeckRepository",

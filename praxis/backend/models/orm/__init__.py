@@ -1,6 +1,7 @@
 """Every ORM model, imported here so ``Base.metadata`` is complete for Alembic and the repositories."""
 
 from praxis.backend.db.base import Base
+from praxis.backend.models.orm.api_token import ALL_SCOPES, ApiTokenOrm, Scope
 from praxis.backend.models.orm.data_output import DataOutputOrm, DataType
 from praxis.backend.models.orm.deck import DeckDefinitionOrm, DeckOrm, DeckPositionDefinitionOrm
 from praxis.backend.models.orm.machine import MachineOrm, MachineStatus
@@ -24,7 +25,9 @@ from praxis.backend.models.orm.resource import (
 from praxis.backend.models.orm.workcell import WorkcellOrm, WorkcellStatus
 
 __all__ = [
+    "ALL_SCOPES",
     "FINISHED_RUN_STATUSES",
+    "ApiTokenOrm",
     "AssetReservationOrm",
     "Base",
     "CallStatus",
@@ -44,6 +47,7 @@ __all__ = [
     "ResourceStatus",
     "RunControl",
     "RunStatus",
+    "Scope",
     "SourceKind",
     "WorkcellOrm",
     "WorkcellStatus",

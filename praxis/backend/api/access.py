@@ -1,0 +1,218 @@
+"""Who may call what: each operation's scope by one rule, the token check, and the browser guards.
+
+**Scopes.** An operation's scope follows from its method and path, never from a list of routes, so a
+route added later gets the right one without being declared anywhere (``required_scope``):
+
+- ``/api/v1/tokens...`` and ``/api/v1/protocols/discover``: ``admin``, whatever the method;
+- reads (GET, HEAD, OPTIONS) anywhere else under ``/api/v1``: ``read``;
+- writes under ``/api/v1/protocols/runs`` (create, queue, start, pause, cancel a run; log and end its
+  calls) and ``/api/v1/outputs`` (record outputs): ``run``;
+- every other write (assets and definitions): ``write``;
+- outside ``/api/v1`` (``/health``, ``/docs``, ``/openapi.json``): no token needed.
+
+The check (``authorize``) is a dependency of every route, on the request's own unit of work: one
+indexed read per request, in the transaction the route then uses. The OpenAPI document states the
+scheme and each operation's scope from the same rule (``document_security``).
+
+**Browsers.** A page on another site can make a browser send a "simple" request (a form post, a
+``text/plain`` fetch) with no preflight, and DNS rebinding can make a browser address a loopback
+server under a name of the attacker's. ``BrowserGuards`` answers 400 to a ``Host`` not allowed
+(``allowed_hosts``), and refuses a POST, PUT, PATCH or DELETE that has neither a JSON content type
+nor an ``Authorization`` header (which no simple request can carry): 415. CORS stays off unless
+``cors_origins`` names origins.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import Depends, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from praxis.backend.api.dependencies import UnitOfWorkDep
+from praxis.backend.api.errors import error_response
+from praxis.backend.errors import UnauthenticatedError
+from praxis.backend.models.orm import Scope as TokenScope
+from praxis.backend.models.schemas.common import ErrorBody
+from praxis.backend.services.api_token import ApiTokenService, Grant
+
+API_PREFIX = "/api/v1"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+#: (path prefix under the API, the methods it covers or None for all, the scope), first match wins
+SCOPE_RULES: tuple[tuple[str, frozenset[str] | None, TokenScope], ...] = (
+    ("/tokens", None, TokenScope.ADMIN),
+    ("/protocols/discover", None, TokenScope.ADMIN),
+    ("", READS, TokenScope.READ),
+    ("/protocols/runs", WRITES, TokenScope.RUN),
+    ("/outputs", WRITES, TokenScope.RUN),
+    ("", None, TokenScope.WRITE),
+)
+
+SCHEME = "bearer"
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def required_scope(method: str, path: str) -> TokenScope | None:
+    """The scope ``method path`` needs (a concrete path or a route's template); None: no token."""
+    if not _under(path, API_PREFIX):
+        return None
+    rest = path[len(API_PREFIX) :]
+    for prefix, methods, scope in SCOPE_RULES:
+        if (not prefix or _under(rest, prefix)) and (methods is None or method.upper() in methods):
+            return scope
+    raise AssertionError("the last rule matches everything")
+
+
+def bearer_secret(header: str | None) -> str | None:
+    """The secret of an ``Authorization: Bearer <secret>`` header; None when there is no header."""
+    if header is None:
+        return None
+    kind, _, secret = header.strip().partition(" ")
+    if kind.lower() != "bearer" or not secret.strip():
+        raise UnauthenticatedError("the Authorization header must be 'Bearer <token>'")
+    return secret.strip()
+
+
+async def authorize(request: Request, uow: UnitOfWorkDep) -> Grant | None:
+    """Refuse the request unless its token (or the open server) grants the operation's scope."""
+    needed = required_scope(request.method, request.scope["path"])
+    if needed is None:
+        return None
+    settings = request.app.state.settings
+    service = ApiTokenService(uow.repos)
+    grant = await service.authenticate(
+        bearer_secret(request.headers.get("authorization")),
+        open_without_tokens=settings.open_without_tokens,
+    )
+    grant.require(needed)
+    request.state.grant = grant
+    return grant
+
+
+#: every route's first dependency (``create_app`` declares it on the application)
+AUTHORIZED = Depends(authorize)
+
+ACCESS_RESPONSES: dict[int, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No API token, or one that is not valid"},
+    403: {"model": ErrorBody, "description": "The token lacks the scope this operation needs"},
+}
+
+
+def document_security(document: dict[str, Any]) -> None:
+    """The bearer scheme, and on every operation the scope ``required_scope`` gives it (OpenAPI 3.1
+    lets a non-OAuth requirement list role names), with its 401 and 403 answers."""
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[SCHEME] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token ('praxis token create'). Each operation lists the one scope it "
+        "needs: read, run, write or admin. A server on loopback with no token created runs open.",
+    }
+    schemas = components.setdefault("schemas", {})
+    schemas.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            scope = required_scope(method, path)
+            if scope is None or not isinstance(operation, dict):
+                continue
+            operation["security"] = [{SCHEME: [scope.value]}]
+            operation["description"] = (
+                operation.get("description", "") + f"\n\nNeeds an API token with the `{scope.value}` scope."
+            ).strip()
+            responses = operation.setdefault("responses", {})
+            for status, response in ACCESS_RESPONSES.items():
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": response["description"],
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                        },
+                    },
+                )
+
+
+# -- browsers ---------------------------------------------------------------------------------------
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def host_name(header: str) -> str:
+    """The name of a ``Host`` header, without its port; an IPv6 literal without its brackets."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def host_allowed(name: str, allowed: Iterable[str]) -> bool:
+    """``*`` allows any host; ``*.lab.example`` a domain's subdomains; else the name itself."""
+    for pattern in allowed:
+        pattern = host_name(pattern)
+        if pattern == "*" or name == pattern:
+            return True
+        if pattern.startswith("*.") and name.endswith(pattern[1:]):
+            return True
+    return False
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address reaches this machine only."""
+    if host_name(host) == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host_name(host)).is_loopback
+    except ValueError:
+        return False
+
+
+def _json_media_type(content_type: bytes) -> bool:
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+class BrowserGuards:
+    """The Host allowlist, then no write a cross-site page could send (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = LOOPBACK_HOSTS) -> None:
+        self.app = app
+        self.allowed_hosts = tuple(allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not host_allowed(host_name(host), self.allowed_hosts):
+            response = error_response(
+                400,
+                "host_not_allowed",
+                f"the Host {host_name(host)!r} is not one this server answers to; allowed: "
+                f"{', '.join(self.allowed_hosts)} (setting PRAXIS_ALLOWED_HOSTS)",
+                field="Host",
+            )
+            await response(scope, receive, send)
+            return
+        if (
+            scope["method"] in WRITES
+            and b"authorization" not in headers
+            and not _json_media_type(headers.get(b"content-type", b""))
+        ):
+            response = error_response(
+                415,
+                "unsupported_media_type",
+                f"a {scope['method']} must send 'Content-Type: application/json' or an Authorization "
+                "header: no HTML form or other cross-site request may change anything",
+                field="Content-Type",
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
