@@ -26,6 +26,8 @@ from praxis.backend.settings import get_settings
 app = typer.Typer(help="Praxis: the lab-automation backend.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: schema migrations and demo data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+token_app = typer.Typer(help="API tokens: who may use the HTTP API, and for what.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 console = Console()
 
 T = TypeVar("T")
@@ -77,16 +79,48 @@ def serve(
     no_worker: bool = typer.Option(
         False, "--no-worker", help="Run no worker beside the API (for deployments with `praxis worker`s)."
     ),
+    insecure_open: bool = typer.Option(
+        False,
+        "--insecure-open",
+        help="INSECURE: on an address other than loopback, start without any API token and let "
+        "everyone who can reach it do anything, until a token is created.",
+    ),
 ) -> None:
     """Serve the HTTP API, with one worker executing queued runs unless --no-worker. Without
-    PRAXIS_DATABASE_URL: on the embedded PostgreSQL, migrated automatically."""
+    PRAXIS_DATABASE_URL: on the embedded PostgreSQL, migrated automatically.
+
+    On a loopback address with no API token created, the API is open (to this machine only). On any
+    other address it needs a token (``praxis token create``) unless started with --insecure-open.
+    """
+    from praxis.backend.api.access import is_loopback
     from praxis.backend.api.server import http_server
 
     settings = get_settings()
     target = _prepared_database(migrate)
     host, port = host or settings.host, port or settings.port
+    loopback = is_loopback(host)
+    tokens = _in_unit_of_work(target.url, lambda repos: repos.api_token.any_exist())
+    if not loopback and not tokens and not insecure_open:
+        console.print(
+            f"[red]Refusing to serve on {host} with no API token: anyone on the network could change "
+            "everything. Create one first (praxis token create --name NAME --scope all), or bind "
+            "127.0.0.1.[/red]"
+        )
+        raise typer.Exit(2)
+    settings = settings.model_copy(
+        update={
+            "open_without_tokens": loopback or insecure_open,
+            "allowed_hosts": _allowed_hosts(settings.allowed_hosts, host),
+        }
+    )
     where = "the embedded PostgreSQL" if target.embedded else "the configured database"
     console.print(f"Praxis on {where}; docs at http://{host}:{port}/docs")
+    if not tokens:
+        reach = "this machine" if loopback else f"everyone who can reach {host} (--insecure-open)"
+        console.print(
+            f"[yellow]No API token exists: the API is open to {reach}. "
+            "'praxis token create' closes it to requests without a token.[/yellow]"
+        )
     # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; by default that ends
     # the process at once, skipping the exit handlers that stop the embedded server. Exit instead.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -131,6 +165,14 @@ def worker() -> None:
         await serve_worker(target.url, stopped.wait)
 
     asyncio.run(run())
+
+
+def _allowed_hosts(allowed: list[str], host: str) -> list[str]:
+    """The Host names served: the configured ones, and the bound address itself when it is one (a
+    client addressing the server by its IP is no rebinding; 0.0.0.0 names no host to add)."""
+    if host in ("0.0.0.0", "::", "") or host in allowed:
+        return allowed
+    return [*allowed, host]
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -231,6 +273,73 @@ def db_seed_demo() -> None:
     lab: DemoLab = _in_unit_of_work(target.url, seed_demo)
     state = "loaded" if lab.created else "already there"
     console.print(f"Demo lab {lab.workcell.name!r} {state}; browse it at /api/v1/workcells and /docs")
+
+
+def _refusal(refused: PraxisError) -> typer.Exit:
+    console.print(f"[red]{refused.message}[/red]")
+    return typer.Exit(2)
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Option(..., "--name", help="What the token is for (unique): 'ci', 'plate-reader-pc'."),
+    scope: list[str] = typer.Option(
+        ["read"],
+        "--scope",
+        help="read, run, write, admin, or all; repeat or separate with commas (default: read).",
+    ),
+) -> None:
+    """Create an API token and print its secret, this once: only its hash is stored."""
+    from praxis.backend.models.orm import ApiTokenOrm
+    from praxis.backend.services.api_token import ApiTokenService
+
+    target = _prepared_database()
+
+    async def work(repos: Repositories) -> ApiTokenOrm:
+        return await ApiTokenService(repos).issue(name, scope)
+
+    try:
+        token = _in_unit_of_work(target.url, work)
+    except PraxisError as refused:
+        raise _refusal(refused) from None
+    console.print(f"Token {token.name!r} created with scopes: {', '.join(token.scopes)}.")
+    console.print("Its secret, shown this once (send it as 'Authorization: Bearer <secret>'):")
+    print(token.secret)  # plain, on a line of its own: for a script to read
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """The API tokens: name, the start of the secret, scopes, when created."""
+    from praxis.backend.services.api_token import ApiTokenService
+
+    target = _prepared_database()
+    tokens = _in_unit_of_work(target.url, lambda repos: ApiTokenService(repos).list())
+    if not tokens:
+        console.print(
+            "No API tokens: a server on loopback is open, on any other address it refuses to start."
+        )
+        return
+    for token in tokens:
+        created = token.created_at.strftime("%Y-%m-%d %H:%M")
+        console.print(f"{token.name}  {token.prefix}...  {','.join(token.scopes)}  created {created}")
+
+
+@token_app.command("revoke")
+def token_revoke(name: str = typer.Argument(..., help="The token's name (or id).")) -> None:
+    """Delete an API token: its secret is refused from the next request on."""
+    from praxis.backend.models.orm import ApiTokenOrm
+    from praxis.backend.services.api_token import ApiTokenService
+
+    target = _prepared_database()
+
+    async def work(repos: Repositories) -> ApiTokenOrm:
+        return await ApiTokenService(repos).revoke(name)
+
+    try:
+        token = _in_unit_of_work(target.url, work)
+    except PraxisError as refused:
+        raise _refusal(refused) from None
+    console.print(f"Token {token.name!r} revoked.")
 
 
 if __name__ == "__main__":
