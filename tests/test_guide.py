@@ -55,6 +55,8 @@ def test_guide_examples_cover_every_fixture_and_builder() -> None:
         "repositories",
         "db_session",
         "client",
+        "client_with",
+        "anonymous_client",
         "app",
         "live_server",
         "live_client",

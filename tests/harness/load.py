@@ -28,6 +28,8 @@ import asyncpg
 import httpx
 from sqlalchemy import make_url
 
+from tests.harness.auth import bearer, committed_token
+
 # Each request holds one connection, so a pool larger than the number of clients can never be
 # exhausted; the run reports the peak it saw, which must stay under this limit.
 POOL_SIZE = 20
@@ -337,7 +339,10 @@ async def run(database_url: str, requests: int, clients: int) -> Figures:
     )
     try:
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as http:
+        token = await committed_token(database_url)  # every scope, as an automation client would hold
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60, headers=bearer(token)
+        ) as http:
             await wait_until_up(http, server)
             lab = Lab()
             await set_up(http, lab)

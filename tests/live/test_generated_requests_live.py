@@ -2,6 +2,7 @@
 on the live tier (``praxis serve``'s server on 127.0.0.1, real commits, an empty database of the
 test's own).
 
+The fuzzer sends a token with every scope (and schemathesis's own checks try requests without it).
 The server is configured as a deployment that discovers protocols would be: one protocol root, holding
 the demo protocols, so discovery is exercised past its "not enabled" refusal.
 
@@ -29,6 +30,7 @@ import pytest
 from praxis.backend import demo_protocols
 from praxis.backend.settings import Settings
 from tests.harness import schemathesis_hooks
+from tests.harness.auth import bearer, committed_token
 from tests.harness.live import LiveServer, running_server
 
 EXAMPLES_PER_OPERATION = 4
@@ -42,12 +44,13 @@ HOOKS_ENVIRONMENT = {
 }
 
 
-def schemathesis_command(url: str, seed: int) -> list[str]:
+def schemathesis_command(url: str, seed: int, authorization: str) -> list[str]:
     executable = Path(sys.executable).with_name("schemathesis")
     return [
         str(executable),
         "run",
         f"{url}/openapi.json",
+        f"--header=Authorization: {authorization}",
         "--checks=all",
         "--mode=all",
         "--phases=examples,coverage,fuzzing,stateful",
@@ -69,13 +72,16 @@ def server_with_a_protocol_root(committed_database: str, tmp_path: Path) -> Iter
 
 
 @pytest.mark.slow(seconds=TIME_BUDGET_S)
-def test_an_outside_fuzzer_finds_nothing(server_with_a_protocol_root: LiveServer, tmp_path: Path) -> None:
+async def test_an_outside_fuzzer_finds_nothing(
+    server_with_a_protocol_root: LiveServer, tmp_path: Path
+) -> None:
     live_server = server_with_a_protocol_root
     seed = random.SystemRandom().randrange(2**32)
-    command = schemathesis_command(live_server.url, seed)
+    token = await committed_token(live_server.database_url)  # every scope: the fuzzer reaches everything
+    command = schemathesis_command(live_server.url, seed, bearer(token)["Authorization"])
 
     # in a directory of its own: schemathesis keeps a cache in the working directory
-    run = subprocess.run(
+    run = subprocess.run(  # noqa: ASYNC221 - the test waits for the fuzzer and does nothing else
         command,
         capture_output=True,
         text=True,
