@@ -69,3 +69,9 @@ class DatabaseNotReadyError(PraxisError):
     """The database is missing, or its schema is not the one this Praxis needs: 503."""
 
     code = "database_not_ready"
+
+
+class UnsupportedMediaTypeError(PraxisError):
+    """A write admitted without a token that is not JSON (a form post a page could send): 415."""
+
+    code = "unsupported_media_type"

@@ -16,10 +16,11 @@ scheme and each operation's scope from the same rule (``document_security``).
 
 **Browsers.** A page on another site can make a browser send a "simple" request (a form post, a
 ``text/plain`` fetch) with no preflight, and DNS rebinding can make a browser address a loopback
-server under a name of the attacker's. ``BrowserGuards`` answers 400 to a ``Host`` not allowed
-(``allowed_hosts``), and refuses a POST, PUT, PATCH or DELETE that has neither a JSON content type
-nor an ``Authorization`` header (which no simple request can carry): 415. CORS stays off unless
-``cors_origins`` names origins.
+server under a name of the attacker's. ``HostAllowlist`` answers 400 to a ``Host`` not allowed
+(``allowed_hosts``). A POST, PUT, PATCH or DELETE with neither an ``Authorization`` header (which no
+simple request can carry) nor a JSON content type is refused with 415 by ``authorize``, after the
+token check: a server that needs a token says 401 first, and an open one (loopback, no token yet)
+still cannot be driven by a form. CORS stays off unless ``cors_origins`` names origins.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from praxis.backend.api.dependencies import UnitOfWorkDep
 from praxis.backend.api.errors import error_response
-from praxis.backend.errors import UnauthenticatedError
+from praxis.backend.errors import UnauthenticatedError, UnsupportedMediaTypeError
 from praxis.backend.models.orm import Scope as TokenScope
 from praxis.backend.models.schemas.common import ErrorBody
 from praxis.backend.services.api_token import ApiTokenService, Grant
@@ -70,6 +71,11 @@ def required_scope(method: str, path: str) -> TokenScope | None:
     raise AssertionError("the last rule matches everything")
 
 
+def json_media_type(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def bearer_secret(header: str | None) -> str | None:
     """The secret of an ``Authorization: Bearer <secret>`` header; None when there is no header."""
     if header is None:
@@ -81,27 +87,37 @@ def bearer_secret(header: str | None) -> str | None:
 
 
 async def authorize(request: Request, uow: UnitOfWorkDep) -> Grant | None:
-    """Refuse the request unless its token (or the open server) grants the operation's scope."""
+    """Refuse the request unless its token (or the open server) grants the operation's scope; and
+    refuse a write admitted without a token unless it is JSON (see the module's docstring)."""
+    secret = bearer_secret(request.headers.get("authorization"))
     needed = required_scope(request.method, request.scope["path"])
-    if needed is None:
-        return None
-    settings = request.app.state.settings
-    service = ApiTokenService(uow.repos)
-    grant = await service.authenticate(
-        bearer_secret(request.headers.get("authorization")),
-        open_without_tokens=settings.open_without_tokens,
-    )
-    grant.require(needed)
-    request.state.grant = grant
+    grant = None
+    if needed is not None:
+        service = ApiTokenService(uow.repos)
+        open_server = request.app.state.settings.open_without_tokens
+        grant = await service.authenticate(secret, open_without_tokens=open_server)
+        grant.require(needed)
+        request.state.grant = grant
+    if (
+        secret is None
+        and request.method in WRITES
+        and not json_media_type(request.headers.get("content-type"))
+    ):
+        raise UnsupportedMediaTypeError(
+            f"a {request.method} without an Authorization header must send 'Content-Type: "
+            "application/json': no HTML form or other cross-site request may change anything",
+            field="Content-Type",
+        )
     return grant
 
 
 #: every route's first dependency (``create_app`` declares it on the application)
 AUTHORIZED = Depends(authorize)
 
-ACCESS_RESPONSES: dict[int, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "No API token, or one that is not valid"},
-    403: {"model": ErrorBody, "description": "The token lacks the scope this operation needs"},
+ACCESS_RESPONSES: dict[int, str] = {
+    401: "No API token, or one that is not valid",
+    403: "The token lacks the scope this operation needs",
+    415: "A write sent without a token (an open server) that is not JSON",
 }
 
 
@@ -127,11 +143,13 @@ def document_security(document: dict[str, Any]) -> None:
                 operation.get("description", "") + f"\n\nNeeds an API token with the `{scope.value}` scope."
             ).strip()
             responses = operation.setdefault("responses", {})
-            for status, response in ACCESS_RESPONSES.items():
+            for status, description in ACCESS_RESPONSES.items():
+                if status == 415 and method.upper() not in WRITES:
+                    continue
                 responses.setdefault(
                     str(status),
                     {
-                        "description": response["description"],
+                        "description": description,
                         "content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
                         },
@@ -173,13 +191,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _json_media_type(content_type: bytes) -> bool:
-    media = content_type.split(b";", 1)[0].strip().lower()
-    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
-
-
-class BrowserGuards:
-    """The Host allowlist, then no write a cross-site page could send (see the module's docstring)."""
+class HostAllowlist:
+    """400 for a ``Host`` the server does not answer to (see the module's docstring)."""
 
     def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = LOOPBACK_HOSTS) -> None:
         self.app = app
@@ -189,8 +202,7 @@ class BrowserGuards:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        host = headers.get(b"host", b"").decode("latin-1")
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         if not host_allowed(host_name(host), self.allowed_hosts):
             response = error_response(
                 400,
@@ -198,20 +210,6 @@ class BrowserGuards:
                 f"the Host {host_name(host)!r} is not one this server answers to; allowed: "
                 f"{', '.join(self.allowed_hosts)} (setting PRAXIS_ALLOWED_HOSTS)",
                 field="Host",
-            )
-            await response(scope, receive, send)
-            return
-        if (
-            scope["method"] in WRITES
-            and b"authorization" not in headers
-            and not _json_media_type(headers.get(b"content-type", b""))
-        ):
-            response = error_response(
-                415,
-                "unsupported_media_type",
-                f"a {scope['method']} must send 'Content-Type: application/json' or an Authorization "
-                "header: no HTML form or other cross-site request may change anything",
-                field="Content-Type",
             )
             await response(scope, receive, send)
             return

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors, openapi
-from praxis.backend.api.access import API_PREFIX, AUTHORIZED, BrowserGuards
+from praxis.backend.api.access import API_PREFIX, AUTHORIZED, HostAllowlist
 from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
 from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, labware, runs
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["X-Total-Count"],
         )
-    app.add_middleware(BrowserGuards, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(HostAllowlist, allowed_hosts=settings.allowed_hosts)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)

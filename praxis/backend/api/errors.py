@@ -36,6 +36,7 @@ from praxis.backend.errors import (
     NotFoundError,
     PraxisError,
     UnauthenticatedError,
+    UnsupportedMediaTypeError,
 )
 from praxis.backend.models.schemas.common import ErrorBody
 
@@ -49,6 +50,7 @@ STATUS = {
     ForbiddenError: 403,
     UnauthenticatedError: 401,
     MissingScopeError: 403,
+    UnsupportedMediaTypeError: 415,
 }
 
 #: pydantic error type of a validator's rule that the OpenAPI document cannot state (see the module)

@@ -180,8 +180,24 @@ class Repository(Generic[ModelT]):
         except PraxisError:
             for obj in touched:
                 if inspect(obj).persistent:
-                    await self.session.refresh(obj)
+                    await self._reload_or_gone(obj)
             raise
+
+    async def _reload_or_gone(self, obj: Entity) -> None:
+        """Reload ``obj`` after a refused write; NotFoundError if its row is gone meanwhile.
+
+        A write that matched no row (SQLAlchemy's stale-data refusal) may have lost a race with a
+        DELETE committed while it waited for the row's lock: for the client that row does not exist,
+        which is a 404, not a conflict to retry and not a failed reload (500)."""
+        entity = obj.__tablename__
+        [id] = inspect(obj).identity or (None,)  # the key, readable though the rollback expired obj
+        model = type(obj)
+        if not await self.session.scalar(select(true()).select_from(model).where(model.accession_id == id)):
+            self.session.expunge(obj)
+            raise NotFoundError(
+                f"{entity} {id} not found (deleted meanwhile)", entity=entity, field="accession_id", value=id
+            )
+        await self.session.refresh(obj)
 
     async def save(self, *objects: Entity) -> None:
         """Insert new ``objects`` (and what cascades from them) in one SAVEPOINT.
