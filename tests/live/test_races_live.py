@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import asyncpg
 import httpx
 import pytest
 
@@ -42,3 +41,39 @@ async def test_a_patch_racing_a_delete_is_404(
         await transaction.commit()
 
     assert_error(await patch, 404, "not_found", entity=spec.entity)
+
+
+async def test_concurrent_moves_never_store_a_loop(
+    live_server: LiveServer, live_client: httpx.AsyncClient
+) -> None:
+    """A onto B and B onto A at once: one is placed, the other refused with 409, and no loop is
+    stored. Both rows are locked on a second connection, so both requests pass whatever checks run
+    before their UPDATE and wait there together (as the probe's racing pair did) until it lets go."""
+    a, b = await live_server.arrange(lambda repos: repos.resource.create_batch(2))
+    async with live_server.connection() as holding:
+        transaction = holding.transaction()
+        await transaction.start()
+        await holding.execute(
+            "SELECT 1 FROM resource WHERE accession_id = ANY($1::uuid[]) FOR UPDATE",
+            [a.accession_id, b.accession_id],
+        )
+        moves = [
+            asyncio.create_task(
+                live_client.patch(
+                    f"/api/v1/resources/{child.accession_id}", json={"parent_id": str(parent.accession_id)}
+                )
+            )
+            for child, parent in ((a, b), (b, a))
+        ]
+        await wait_for_lock_waits(live_server, 2)
+        await transaction.commit()
+    responses = await asyncio.gather(*moves)
+
+    assert sorted(response.status_code for response in responses) == [200, 409], [r.text for r in responses]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert_error(refused, 409, "invalid_value", field="parent_id")
+    parents = await live_server.fetchval(
+        "SELECT count(*) FROM resource WHERE accession_id = ANY($1::uuid[]) AND parent_id IS NOT NULL",
+        [a.accession_id, b.accession_id],
+    )
+    assert parents == 1

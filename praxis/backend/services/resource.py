@@ -96,7 +96,9 @@ class ResourceService(CrudService[ResourceOrm]):
 
     async def _check_no_loop(self, obj: ResourceOrm, parent_id: Any) -> None:
         """Labware cannot sit on itself, directly or through what sits on it (a carrier on its own
-        tube): walk up from the new parent; meeting ``obj`` on the way means a loop."""
+        tube): walk up from the new parent; meeting ``obj`` on the way means a loop. Under the
+        stacking lock, so a concurrent move cannot complete a loop this walk did not see."""
+        await self.repos.resource.lock_stacking()
         current = parent_id
         for _ in range(MAX_NESTING):
             if current == obj.accession_id:
@@ -106,10 +108,9 @@ class ResourceService(CrudService[ResourceOrm]):
                     field="parent_id",
                     value=parent_id,
                 )
-            parent = await self.repos.resource.get_or_none(current)
-            if parent is None or parent.parent_id is None:
-                return  # an unknown parent is refused by the database as an invalid reference
-            current = parent.parent_id
+            current = await self.repos.resource.parent_id_of(current)
+            if current is None:
+                return  # the top, or an unknown parent (refused by the database as an invalid reference)
         raise InvalidValueError(
             f"labware may stack at most {MAX_NESTING} levels deep", entity="resource", field="parent_id"
         )
