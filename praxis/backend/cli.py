@@ -62,11 +62,40 @@ def _in_unit_of_work(url: str, work: Callable[[Repositories], Awaitable[T]]) -> 
 
 
 def _prepared_database(migrate: bool = False) -> DatabaseTarget:
-    """The database to use; the embedded one (or any, with ``migrate``) is brought to the latest schema."""
+    """The database to use; the embedded one (or any, with ``migrate``) is brought to the latest schema.
+
+    Any other must already be there: a missing, unreachable or unmigrated database ends the command
+    with one line saying what to do, not a traceback."""
     target = _target()
     if target.embedded or migrate:
         _alembic(target.url, "upgrade", "head")
+    else:
+        _require_schema(target.url)
     return target
+
+
+def _require_schema(url: str) -> None:
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from praxis.backend.api.errors import INVALID_CATALOG_NAME, sqlstate_of
+    from praxis.backend.db.migrations import head_revision
+    from praxis.backend.services.schema import check_schema
+
+    database = make_url(url).database
+    try:
+        _in_unit_of_work(url, lambda repos: check_schema(repos, head_revision(), database))
+    except PraxisError as refused:
+        console.print(f"[red]{refused.message}[/red]")
+        raise typer.Exit(1) from None
+    except (DBAPIError, OSError) as error:
+        if sqlstate_of(error) == INVALID_CATALOG_NAME:
+            message = f"the database {database!r} does not exist: create it, then run `praxis db upgrade`"
+        else:
+            where = make_url(url).render_as_string(hide_password=True)
+            message = f"cannot reach the database at {where}: is PostgreSQL running there?"
+        console.print(f"[red]{message}[/red]")
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -78,6 +78,19 @@ class Settings(BaseSettings):
     )
     pool_size: int = 10
     max_overflow: int = 20
+    pool_timeout: float = Field(
+        default=5.0,
+        description="Seconds a request waits for a pooled database connection, else 503 with Retry-After.",
+    )
+    statement_timeout: float = Field(
+        default=30.0,
+        description="Seconds one SQL statement may run, else 503 with Retry-After (0: no limit).",
+    )
+    lock_timeout: float = Field(
+        default=10.0,
+        description="Seconds a statement waits for a row another transaction holds, else 503 with "
+        "Retry-After (0: no limit).",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

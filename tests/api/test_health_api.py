@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 
+from praxis.backend.db.migrations import head_revision
 from tests.api.helpers import API, assert_error
 
 
@@ -13,7 +14,7 @@ async def test_health_reports_the_app_and_its_database(client: httpx.AsyncClient
     response = await client.get("/health")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "revision": head_revision()}
 
 
 async def test_an_unknown_path_is_a_404_in_the_error_shape(client: httpx.AsyncClient) -> None:

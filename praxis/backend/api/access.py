@@ -38,6 +38,8 @@ from praxis.backend.errors import UnauthenticatedError, UnsupportedMediaTypeErro
 from praxis.backend.models.orm import Scope as TokenScope
 from praxis.backend.models.schemas.common import ErrorBody
 from praxis.backend.services.api_token import ApiTokenService, Grant
+from praxis.backend.services.schema import check_schema
+from praxis.backend.services.unit_of_work import UnitOfWork
 
 API_PREFIX = "/api/v1"
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -86,6 +88,18 @@ def bearer_secret(header: str | None) -> str | None:
     return secret.strip()
 
 
+async def ensure_schema(request: Request, uow: UnitOfWork) -> None:
+    """503 naming the revisions until the database is at the schema this Praxis needs (checked per
+    request until seen once, so a ``praxis db upgrade`` run meanwhile needs no restart). An app built
+    without its lifespan (the tests', on their migrated template) has no revision to check against."""
+    state = request.app.state
+    required = getattr(state, "required_revision", None)
+    if required is None or state.schema_ready:
+        return
+    await check_schema(uow.repos, required, state.database_name)
+    state.schema_ready = True
+
+
 async def authorize(request: Request, uow: UnitOfWorkDep) -> Grant | None:
     """Refuse the request unless its token (or the open server) grants the operation's scope; and
     refuse a write admitted without a token unless it is JSON (see the module's docstring)."""
@@ -93,6 +107,7 @@ async def authorize(request: Request, uow: UnitOfWorkDep) -> Grant | None:
     needed = required_scope(request.method, request.scope["path"])
     grant = None
     if needed is not None:
+        await ensure_schema(request, uow)
         service = ApiTokenService(uow.repos)
         open_server = request.app.state.settings.open_without_tokens
         grant = await service.authenticate(secret, open_without_tokens=open_server)

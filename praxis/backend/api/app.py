@@ -15,6 +15,7 @@ from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
 from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, labware, runs
 from praxis.backend.api.routers.collections import ROUTERS
+from praxis.backend.db.migrations import head_revision
 from praxis.backend.db.session import create_engine, create_sessionmaker
 from praxis.backend.settings import Settings, get_settings
 
@@ -34,13 +35,27 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             from praxis.backend.db.runtime import resolve_database
 
             url = resolve_database(settings).url
-        engine = create_engine(url, pool_size=settings.pool_size, max_overflow=settings.max_overflow)
+        timeouts = {
+            "pool_timeout": settings.pool_timeout,
+            "statement_timeout": settings.statement_timeout,
+            "lock_timeout": settings.lock_timeout,
+        }
+        engine = create_engine(
+            url, pool_size=settings.pool_size, max_overflow=settings.max_overflow, **timeouts
+        )
+        health_engine = create_engine(url, pool_size=1, max_overflow=0, **timeouts)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.health_sessionmaker = create_sessionmaker(health_engine)
+        app.state.database_name = engine.url.database
+        # the schema every /api/v1 request is checked against until it is seen there once (access.py)
+        app.state.required_revision = head_revision()
+        app.state.schema_ready = False
         try:
             yield
         finally:
             await engine.dispose()
+            await health_engine.dispose()
 
     app = FastAPIOffline(
         title="Praxis",

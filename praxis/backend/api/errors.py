@@ -22,6 +22,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -29,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from praxis.backend.api.asgi import TrackedSend
 from praxis.backend.errors import (
     ConflictError,
+    DatabaseNotReadyError,
     ForbiddenError,
     InvalidReferenceError,
     InvalidValueError,
@@ -51,6 +53,7 @@ STATUS = {
     UnauthenticatedError: 401,
     MissingScopeError: 403,
     UnsupportedMediaTypeError: 415,
+    DatabaseNotReadyError: 503,
 }
 
 #: pydantic error type of a validator's rule that the OpenAPI document cannot state (see the module)
@@ -68,7 +71,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     413: {"model": ErrorBody, "description": "The request body is larger than the server accepts"},
     422: {"model": ErrorBody, "description": "The request does not match this document; names the field"},
-    503: {"model": ErrorBody, "description": "The database is unavailable"},
+    503: {
+        "model": ErrorBody,
+        "description": "The database is unavailable, busy (with Retry-After), missing, or not migrated",
+    },
 }
 
 
@@ -174,13 +180,55 @@ def _database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.filename is None
 
 
+#: SQLSTATEs of a database that is up but too busy right now: a lock wait or a statement past its
+#: timeout, no connection slot left. Worth retrying shortly, so 503 with ``Retry-After``.
+BUSY = {"55P03": "lock_not_available", "57014": "query_canceled", "53300": "too_many_connections"}
+#: a table or column the code expects is missing: the schema is behind this Praxis
+SCHEMA_MISSING = {"42P01", "42703"}
+INVALID_CATALOG_NAME = "3D000"
+RETRY_AFTER_S = 2
+
+
+def sqlstate_of(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+
+
+def database_busy() -> JSONResponse:
+    return error_response(
+        503,
+        "database_busy",
+        "the database is busy (every connection in use, or a row held by another transaction); "
+        f"try again in {RETRY_AFTER_S} s",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
 async def database_error(request: Request, exc: Exception) -> JSONResponse:
-    """Database and network failures: 503 when the database cannot be reached, else a logged 500.
+    """Database and network failures: 503 when the database cannot serve (unreachable, missing, not
+    migrated, busy), else a logged 500.
 
     Registered for these classes specifically (not only under ``Exception``): Starlette's handler for
     ``Exception`` answers and then re-raises, which would log a traceback for every request made
     while the database is down.
     """
+    sqlstate = sqlstate_of(exc)
+    if isinstance(exc, PoolTimeoutError) or sqlstate in BUSY:
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        return database_busy()
+    if sqlstate == INVALID_CATALOG_NAME:
+        name = getattr(request.app.state, "database_name", None)
+        return error_response(
+            503,
+            "database_missing",
+            f"the database {name!r} does not exist: create it, then run `praxis db upgrade`",
+        )
+    if sqlstate in SCHEMA_MISSING:
+        return error_response(
+            503,
+            DatabaseNotReadyError.code,
+            "the database's schema is not the one this Praxis needs: run `praxis db upgrade`",
+        )
     if _database_unavailable(exc):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
@@ -224,5 +272,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(PoolTimeoutError, database_error)
     app.add_exception_handler(OSError, database_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -12,6 +12,7 @@ although most find the schema already at head.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,3 +78,13 @@ JOB_QUEUE_PREFIX = "pgqueuer"
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """What autogenerate compares: everything but the job queue's own tables, which no model maps."""
     return not (type_ == "table" and name is not None and name.startswith(JOB_QUEUE_PREFIX))
+
+
+@cache
+def head_revision() -> str:
+    """The revision this Praxis's schema is at once migrated: the migrations' single head."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migrations have no head"
+    return head

@@ -56,6 +56,12 @@ class Repositories:
         """One round trip to the database; raises if it cannot be reached."""
         await self.session.execute(text("SELECT 1"))
 
+    async def schema_revision(self) -> str | None:
+        """The Alembic revision the database's schema is at; None for a database never migrated."""
+        if await self.session.scalar(text("SELECT to_regclass('alembic_version')")) is None:
+            return None
+        return await self.session.scalar(text("SELECT version_num FROM alembic_version"))
+
 
 #: every aggregate's repository class, by the aggregate's name, in the order declared above
 AGGREGATES: dict[str, type[Repository[Any]]] = get_type_hints(Repositories)
