@@ -27,9 +27,7 @@ class Settings(BaseSettings):
         description="Directories that protocol discovery may scan; a discovery path must lie under one.",
     )
     max_body_bytes: int = Field(default=1024 * 1024, description="Larger request bodies get 413.")
-    max_head_bytes: int = Field(
-        default=16 * 1024, description="A larger request line and headers get 400 (praxis serve)."
-    )
+    max_head_bytes: int = Field(default=16 * 1024, description="A larger request line and headers get 400.")
     keep_alive_timeout: int = Field(
         default=5, description="Seconds an idle keep-alive connection stays open (praxis serve)."
     )

@@ -140,3 +140,25 @@ async def test_a_500_leaves_the_keep_alive_connection_usable(
     assert b"a bug" not in failed_body
     assert next_head.startswith(b"HTTP/1.1 200 ")
     assert b'"status":"ok"' in next_body
+
+
+@pytest.mark.parametrize("kib", [17, 100])
+def test_a_head_over_the_limit_sent_in_one_write_is_400(live_server: LiveServer, kib: int) -> None:
+    """The probe's heads of 17 to 100 KiB, each in a single write (the server reads it whole)."""
+    padding = b"x" * (kib * 1024)
+    with connect(live_server) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + padding + b"\r\n\r\n")
+        answer = read_all(connection)
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert b"content-type: application/json" in head.lower() and b'"code":"' in body, answer[:300]
+
+
+def test_a_head_just_under_the_limit_is_served(live_server: LiveServer) -> None:
+    padding = b"x" * (15 * 1024)
+    with connect(live_server) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + padding + b"\r\n\r\n")
+        head, _ = read_response(connection)
+
+    assert head.startswith(b"HTTP/1.1 200 ")

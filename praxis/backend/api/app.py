@@ -11,7 +11,7 @@ from fastapi_offline import FastAPIOffline
 
 from praxis.backend.api import errors, openapi
 from praxis.backend.api.access import API_PREFIX, AUTHORIZED, HostAllowlist
-from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit
+from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit, HeadSizeLimit
 from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
 from praxis.backend.api.routers import discovery, health, labware, runs
 from praxis.backend.api.routers.collections import ROUTERS
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             expose_headers=["X-Total-Count"],
         )
     app.add_middleware(HostAllowlist, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(HeadSizeLimit, max_bytes=settings.max_head_bytes)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)

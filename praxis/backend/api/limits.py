@@ -6,7 +6,7 @@ limit                      default (setting)               answer
 request body size          1 MiB (``max_body_bytes``)      413, before the body is parsed
 request body read time     30 s (``body_timeout``)         408 and the connection closed
 request head read time     10 s (``head_timeout``)         408 and the connection closed (serve)
-request head size          16 KiB (``max_head_bytes``)     400 and the connection closed (serve)
+request head size          16 KiB (``max_head_bytes``)     400 and the connection closed
 idle keep-alive            5 s (``keep_alive_timeout``)    the connection closed (serve)
 JSON field size            64 KiB (``MAX_JSON_BYTES``)     422 naming the field
 JSON field nesting         32 levels (``MAX_JSON_DEPTH``)  422 naming the field
@@ -27,6 +27,10 @@ it, or when the route's response starts, so a ``DELETE`` with a large body would
 answered 413, in plain text (``test_a_delete_with_a_body_over_the_limit_is_refused_before_it_runs``).
 ``BodyReadTimeout`` gives the whole body a deadline, so a client that declares 100 bytes and sends 2
 does not hold a connection (and a request's resources) for ever.
+
+``HeadSizeLimit`` measures each request head (its line and headers, as sent) whatever way it arrived:
+uvicorn's own bound (``h11_max_incomplete_event_size``) only catches a head still incomplete after a
+read, so a 100 KiB head sent in one write passed it.
 """
 
 from __future__ import annotations
@@ -136,3 +140,28 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+class HeadSizeLimit:
+    """400 for a request whose head (request line and header lines) is over ``max_bytes``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = 16 * 1024) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and head_size(scope) > self.max_bytes:
+            detail = f"the request head (request line and headers) is larger than {self.max_bytes} bytes"
+            response = error_response(400, "request_head_too_large", detail, headers={"Connection": "close"})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def head_size(scope: Scope) -> int:
+    """The bytes of ``METHOD target HTTP/x.y\r\n``, each ``name: value\r\n`` and the blank line."""
+    target = len(scope.get("raw_path") or scope["path"].encode()) + (
+        1 + len(scope["query_string"]) if scope.get("query_string") else 0
+    )
+    line = len(scope["method"]) + 1 + target + len(" HTTP/") + len(scope.get("http_version", "1.1")) + 2
+    return line + sum(len(name) + 2 + len(value) + 2 for name, value in scope.get("headers") or []) + 2

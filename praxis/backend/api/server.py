@@ -30,6 +30,11 @@ REQUEST_TIMEOUT_RESPONSE = (
 )
 
 
+_HEAD_TOO_LARGE_BODY = (
+    b'{"detail":"the request head (request line and headers) is too large, or not HTTP","code":"bad_request"}'
+)
+
+
 class HeadTimeoutH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, with a deadline for each request head (line and headers).
 
@@ -60,6 +65,16 @@ class HeadTimeoutH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_deadline()
         super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a head it cannot parse or that outgrew a read, in the API's error shape
+        (uvicorn's own is plain text); the app's ``HeadSizeLimit`` answers heads read whole."""
+        self.transport.write(
+            b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n"
+            + f"content-length: {len(_HEAD_TOO_LARGE_BODY)}\r\n\r\n".encode()
+            + _HEAD_TOO_LARGE_BODY
+        )
+        self.transport.close()
 
     def _arm_head_deadline(self, seconds: float) -> None:
         self._cancel_head_deadline()
