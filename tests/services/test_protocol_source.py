@@ -6,7 +6,10 @@ without a git binary.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from praxis.backend.models.orm import SourceKind
 from praxis.backend.repositories import Repositories
@@ -116,3 +119,20 @@ async def test_discovery_records_the_commit_of_each_protocol(
     )
     assert first.source_repository_url == "https://github.com/lab/protocols.git"
     assert again.commit_hash == OLDER  # checked out elsewhere: the definition follows the checkout
+
+
+async def test_a_git_file_of_bytes_that_are_no_text_leaves_only_the_source_out(
+    repositories: Repositories, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The probe's ``.git`` file of non-UTF-8 bytes in a scanned directory (a 500 before)."""
+    (tmp_path / ".git").write_bytes(b"gitdir: \xff\xfe\x80 not text\n")
+    (tmp_path / "wash.py").write_text("def wash_plate(cycles: int = 3) -> None:\n    pass\n")
+
+    with caplog.at_level(logging.WARNING, logger="praxis.backend.services.discovery.source"):
+        [definition] = (
+            await DiscoveryService(repositories).discover_and_upsert_protocols(tmp_path)
+        ).definitions
+
+    assert definition.fqn.endswith("wash_plate") and definition.source_kind == SourceKind.FILE_SYSTEM
+    assert definition.commit_hash is None
+    assert "cannot be read" in caplog.text and str(tmp_path) in caplog.text

@@ -12,6 +12,7 @@ and path are kept.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from praxis.backend.models.enums import SourceKind
+
+log = logging.getLogger(__name__)
 
 _HASH = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _SECTION = re.compile(r'^\s*\[\s*remote\s+"(?P<name>[^"]+)"\s*\]\s*$')
@@ -50,14 +53,16 @@ class ProtocolSource:
 def read_source(directory: Path) -> ProtocolSource:
     """The git checkout ``directory`` lies in (it or a parent holds ``.git``), or a file-system source.
 
-    An unreadable or malformed ``.git`` is taken as no checkout at all: discovery still catalogs the
-    protocols, only without their commit.
+    An unreadable or malformed ``.git`` (a ``.git`` file of bytes that are no text, say) is taken as
+    no checkout at all, with a warning: discovery still catalogs the protocols, only without their
+    source.
     """
     directory = directory.resolve()
-    git_dir = _git_dir(directory)
-    if git_dir is None:
-        return ProtocolSource(SourceKind.FILE_SYSTEM, str(directory))
+    plain = ProtocolSource(SourceKind.FILE_SYSTEM, str(directory))
     try:
+        git_dir = _git_dir(directory)
+        if git_dir is None:
+            return plain
         common = _common_dir(git_dir)
         head = (git_dir / "HEAD").read_text().strip()
         if head.startswith("ref:"):
@@ -67,8 +72,14 @@ def read_source(directory: Path) -> ProtocolSource:
         else:
             commit, name = head, None  # a detached head: the commit is all there is
         url = _remote_url(common / "config")
-    except (OSError, UnicodeDecodeError):
-        return ProtocolSource(SourceKind.FILE_SYSTEM, str(directory))
+    except (OSError, UnicodeDecodeError) as unreadable:
+        log.warning(
+            "the git checkout around %s cannot be read (%s): its protocols are cataloged without their "
+            "source (repository, branch, commit)",
+            directory,
+            unreadable,
+        )
+        return plain
     return ProtocolSource(
         SourceKind.GIT,
         str(directory),
