@@ -15,8 +15,9 @@ How it is measured, with the pieces the other sections use:
    each; runs by ``create_batch`` and three ``append_call`` per run, for every run, so the child
    table grows with the parent table as it does in use. The session's identity map is then emptied,
    so the reads build their objects from rows as a production request (a fresh session) does;
-3. the app from ``create_app()`` is bound to each session's connection with ``bind_app`` (what the
-   ``client`` fixture does): every GET is production's unit of work, in a SAVEPOINT of its own;
+3. the app from ``create_app()`` is bound to each session's connection by ``app_client`` (what the
+   ``client`` fixture does, an API token included): every GET is production's unit of work, in a
+   SAVEPOINT of its own, its token checked with one indexed read;
 4. after one warm-up GET (SQLAlchemy's compiled cache, asyncpg's prepared statements), one GET is
    counted with ``tests.harness.queries.counting`` on the session's connection, and every response is
    checked: 200, ``min(limit, rows)`` items, ``X-Total-Count`` equal to the rows, every item with all
@@ -42,7 +43,7 @@ from bench.databases import BenchDatabases
 from bench.timing import Figure, Measure, Stopwatch, Variant, interleave, per_unit
 from tests.builders import Builders
 from tests.harness.queries import QueryLog, counting
-from tests.harness.session import bind_app, isolated_session
+from tests.harness.session import app_client, isolated_session
 
 ROUTES = ("/api/v1/decks/types", "/api/v1/protocols/runs")
 LIMIT = 100
@@ -160,10 +161,7 @@ async def open_read(stack: AsyncExitStack, engine: AsyncEngine, route: str, rows
     # A request's session starts empty in production: drop the seeded objects so the reads build
     # theirs from rows rather than refreshing objects already in the identity map.
     session.expunge_all()
-    app = bind_app(create_app(), session)
-    client = await stack.enter_async_context(
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://praxis.bench")
-    )
+    client = await stack.enter_async_context(app_client(session, app=create_app()))  # with a token
     return ListRead(route, rows, session, client, round(watch.seconds, 2))
 
 

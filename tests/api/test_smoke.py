@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import httpx
 
+from praxis.backend.db.migrations import head_revision
+
 
 async def test_api_smoke(client: httpx.AsyncClient) -> None:
     docs = await client.get("/docs")
@@ -15,4 +17,8 @@ async def test_api_smoke(client: httpx.AsyncClient) -> None:
 
     spec = (await client.get("/openapi.json")).json()
     assert "/api/v1/decks" in spec["paths"]
-    assert (await client.get("/health")).json() == {"status": "ok", "database": "ok"}
+    assert (await client.get("/health")).json() == {
+        "status": "ok",
+        "database": "ok",
+        "revision": head_revision(),
+    }

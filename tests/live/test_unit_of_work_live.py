@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.api.collection_specs import COLLECTIONS, WORKCELLS, CollectionSpec
+from tests.harness.auth import bearer, committed_token
 from tests.harness.live import LiveServer
 
 #: how long the slow trigger holds each COMMIT up: far longer than a read on loopback takes
@@ -135,6 +136,7 @@ async def test_a_client_that_stops_reading_holds_no_database_connection(live_ser
     (a slow phone, a dead peer) costs the server a socket, not a pooled database connection."""
     state = {"log": "x" * 60_000}
     await live_server.arrange(lambda repos: repos.workcell.create_batch(200, latest_state=state))
+    authorization = bearer(await committed_token(live_server.database_url))["Authorization"]
     host, port = live_server.url.removeprefix("http://").split(":")
     reader = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window, read slowly
@@ -142,7 +144,7 @@ async def test_a_client_that_stops_reading_holds_no_database_connection(live_ser
     loop = asyncio.get_running_loop()
     try:
         await loop.sock_connect(reader, (host, int(port)))
-        request = f"GET {WORKCELLS.url}?limit=200 HTTP/1.1\r\nHost: {host}\r\n\r\n"
+        request = f"GET {WORKCELLS.url}?limit=200 HTTP/1.1\r\nHost: {host}\r\nAuthorization: {authorization}\r\n\r\n"
         # Two requests on the keep-alive connection: the server writes the second answer only once
         # the first has drained to the client, so the second waits on the stalled reader.
         await loop.sock_sendall(reader, request.encode() * 2)
