@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from praxis.backend.settings import Settings
+from tests.harness.auth import bearer, committed_token
 from tests.harness.live import LiveServer, running_server
 
 URL = "/api/v1/protocols/discover"
@@ -52,6 +53,11 @@ def server(committed_database: str, root: Path) -> Iterator[LiveServer]:
         yield live
 
 
+async def admin(server: LiveServer) -> dict[str, str]:
+    """The header of a new token that may run discovery (the ``admin`` scope)."""
+    return bearer(await committed_token(server.database_url, ["admin"]))
+
+
 async def health_throughout(http: httpx.AsyncClient, work: asyncio.Task[httpx.Response]) -> int:
     """Ask /health again and again while ``work`` runs, each answer due within 1 s; how many came."""
     answered = 0
@@ -65,7 +71,7 @@ async def health_throughout(http: httpx.AsyncClient, work: asyncio.Task[httpx.Re
 async def test_a_file_that_hangs_at_import_is_stopped_and_named_while_the_server_answers(
     server: LiveServer,
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=await admin(server)) as http:
         discovery = asyncio.create_task(http.post(URL, json={"path": "slow"}))
         answered = await health_throughout(http, discovery)
         response = discovery.result()
@@ -77,7 +83,7 @@ async def test_a_file_that_hangs_at_import_is_stopped_and_named_while_the_server
 
 
 async def test_a_file_that_exits_at_import_fails_its_discovery_only(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=await admin(server)) as http:
         response = await http.post(URL, json={"path": "exits"})
         health = await http.get("/health")
 
@@ -98,7 +104,7 @@ async def test_a_file_that_exits_at_import_fails_its_discovery_only(server: Live
 async def test_a_bad_file_is_listed_with_its_error_and_the_rest_is_cataloged(
     server: LiveServer, directory: str, file: str, error: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=await admin(server)) as http:
         response = await http.post(URL, json={"path": directory})
 
     assert response.status_code == 200, response.text
@@ -112,7 +118,7 @@ async def test_a_bad_file_is_listed_with_its_error_and_the_rest_is_cataloged(
 async def test_a_file_that_leaves_a_thread_running_is_cataloged_and_leaves_nothing_behind(
     server: LiveServer,
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=await admin(server)) as http:
         response = await http.post(URL, json={"path": "threads"})
 
     assert response.status_code == 200
