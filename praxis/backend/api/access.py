@@ -112,7 +112,6 @@ async def authorize(request: Request, uow: UnitOfWorkDep) -> Grant | None:
         open_server = request.app.state.settings.open_without_tokens
         grant = await service.authenticate(secret, open_without_tokens=open_server)
         grant.require(needed)
-        request.state.grant = grant
     if (
         secret is None
         and request.method in WRITES
