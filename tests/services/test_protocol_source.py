@@ -128,11 +128,10 @@ async def test_a_git_file_of_bytes_that_are_no_text_leaves_only_the_source_out(
     (tmp_path / ".git").write_bytes(b"gitdir: \xff\xfe\x80 not text\n")
     (tmp_path / "wash.py").write_text("def wash_plate(cycles: int = 3) -> None:\n    pass\n")
 
+    [definition] = (await DiscoveryService(repositories).discover_and_upsert_protocols(tmp_path)).definitions
     with caplog.at_level(logging.WARNING, logger="praxis.backend.services.discovery.source"):
-        [definition] = (
-            await DiscoveryService(repositories).discover_and_upsert_protocols(tmp_path)
-        ).definitions
+        source = read_source(tmp_path)  # discovery reads it in its child process: its log is the child's
 
     assert definition.fqn.endswith("wash_plate") and definition.source_kind == SourceKind.FILE_SYSTEM
-    assert definition.commit_hash is None
+    assert definition.commit_hash is None and source.kind == SourceKind.FILE_SYSTEM
     assert "cannot be read" in caplog.text and str(tmp_path) in caplog.text
