@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.clients.lab import ClientLab, lab_on
+from tests.harness.auth import committed_token
 from tests.harness.database import TestServer, process_harness
 from tests.harness.generated_client import GeneratedClient
 from tests.harness.live import LiveServer, running_server
@@ -44,9 +45,17 @@ def document(client_tier_server: LiveServer) -> bytes:
 
 
 @pytest.fixture(scope="package")
-def lab(client_tier_server: LiveServer) -> Iterator[ClientLab]:
+async def client_tier_token(client_tier_server: LiveServer) -> str:
+    """The secret of a token with every scope on the tier's server, which the generated clients send."""
+    token = await committed_token(client_tier_server.database_url)
+    assert token.secret is not None
+    return token.secret
+
+
+@pytest.fixture(scope="package")
+def lab(client_tier_server: LiveServer, client_tier_token: str) -> Iterator[ClientLab]:
     """A lab on the server through openapi-python-client's client (``lab_on``)."""
-    with lab_on(client_tier_server) as made:
+    with lab_on(client_tier_server, client_tier_token) as made:
         yield made
 
 

@@ -68,11 +68,12 @@ class ClientLab:
 
 
 @contextmanager
-def lab_on(server: LiveServer) -> Iterator[ClientLab]:
-    """A lab on ``server``, through openapi-python-client's client of the document it serves."""
+def lab_on(server: LiveServer, token: str) -> Iterator[ClientLab]:
+    """A lab on ``server``, through openapi-python-client's client of the document it serves, with
+    the API token ``token``."""
     document = httpx.get(f"{server.url}/openapi.json", timeout=60).content
     generated = generated_client(document, GENERATED_CLIENTS)
-    with generated.client(server.url) as client:
+    with generated.client(server.url, token) as client:
         yield ClientLab(generated, client)
 
 

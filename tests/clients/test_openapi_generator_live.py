@@ -36,10 +36,11 @@ def generated(document: bytes) -> GeneratedPackage:
 
 
 @pytest.fixture
-def p(generated: GeneratedPackage, client_tier_server: LiveServer) -> Any:
-    """The generated package, its default client pointed at the server."""
+def p(generated: GeneratedPackage, client_tier_server: LiveServer, client_tier_token: str) -> Any:
+    """The generated package, its default client pointed at the server with the tier's API token."""
     package = generated.package
-    package.ApiClient.set_default(package.ApiClient(package.Configuration(host=client_tier_server.url)))
+    configuration = package.Configuration(host=client_tier_server.url, access_token=client_tier_token)
+    package.ApiClient.set_default(package.ApiClient(configuration))
     return package
 
 

@@ -142,10 +142,14 @@ class GeneratedClient:
     operations: dict[str, ModuleType]
     log: str
 
-    def client(self, base_url: str) -> Any:
-        """A client of the package on ``base_url``; an answer the document does not list raises."""
+    def client(self, base_url: str, token: str) -> Any:
+        """A client of the package on ``base_url`` sending the API token ``token``; an answer the
+        document does not list raises."""
         return self.package.Client(
-            base_url=base_url, raise_on_unexpected_status=True, timeout=httpx.Timeout(60)
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            raise_on_unexpected_status=True,
+            timeout=httpx.Timeout(60),
         )
 
     def call(self, client: Any, operation_id: str, **arguments: Any) -> Any:
