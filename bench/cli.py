@@ -26,7 +26,7 @@ from typing import Any
 from bench import bulk, execution, graphs, isolation, list_reads, suite
 from bench.databases import BenchDatabases
 from bench.report import Section, evaluate, markdown, write_json
-from tests.harness.database import connect_lock_database
+from tests.harness.locks import connect_lock_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"

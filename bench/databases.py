@@ -1,6 +1,6 @@
 """The benchmark's own databases, made and dropped through the test harness.
 
-Going through ``tests.harness.database`` (server resolution, the migrated template, a ``Harness`` of
+Going through the test harness (``tests.harness``: server resolution, the migrated template, a ``Harness`` of
 the benchmark's own) means the benchmark measures the very server, settings and template the tests
 use. Names are ``praxis_test_<token>_bench_<role>``: inside the harness's ``praxis_test`` prefix, so
 the harness's safety guard applies, and held by the harness's liveness locks, so a crashed run's
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.harness.database import Harness, Template, TestServer, resolve_server
+from tests.harness.harness import Harness
+from tests.harness.server import TestServer, resolve_server
+from tests.harness.templates import Template
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.timing import Measure, Stopwatch, Variant, interleave
 from praxis.backend.models.orm import WorkcellOrm
-from tests.harness.database import Harness, resolve_server
+from tests.harness.harness import Harness
 from tests.harness.migrator import Migrator, database_at
+from tests.harness.server import resolve_server
 from tests.harness.session import isolated_session
 
 OUTPUT = Path(__file__).resolve().parent / "results-migrator.json"

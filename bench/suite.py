@@ -37,14 +37,9 @@ import asyncpg
 
 from bench.probe_plugin import COLLECTED_FILE, PROBE_FILE, PROBE_TEST
 from bench.timing import Figure, Variant, interleave
-from tests.harness.database import (
-    TEMPLATE_PREFIX,
-    Harness,
-    TestServer,
-    check_test_url,
-    prepare_template,
-    resolve_server,
-)
+from tests.harness.harness import Harness, prepare_template
+from tests.harness.names import TEMPLATE_PREFIX
+from tests.harness.server import TestServer, check_test_url, resolve_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE_NODE = "tests/fixtures/test_isolation.py::test_fixtures_and_tests_share_one_event_loop"

@@ -15,17 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import praxis, scalar
-from tests.harness.database import TestServer, process_harness
+from tests.harness.harness import Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-async def empty_database(
-    test_server: TestServer, test_database_url: str, worker_id: str
-) -> AsyncIterator[str]:
-    # The process's harness (open while test_database_url is) names the database and holds its lock.
-    harness = await process_harness(test_server)
+async def empty_database(praxis_harness: Harness, worker_id: str) -> AsyncIterator[str]:
+    harness = praxis_harness  # names the database and holds its lock
     name = harness.worker_database_name(worker_id, "wheel")
     yield await harness.create_empty(name)
     await harness.drop(name)

@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 import praxis.backend.models.orm  # noqa: F401 - every table on the metadata
 from praxis.backend.db.base import Base
-from tests.harness.database import TestServer, kept_database_name, process_harness
+from tests.harness.harness import Harness
+from tests.harness.names import kept_database_name, quote
+from tests.harness.server import TestServer
 
 KEEP_OPTION = "--praxis-keep-failed"
 SECTION = "praxis: rows the test wrote (read before its rollback)"
@@ -42,19 +44,19 @@ VALUE_WIDTH = 40
 @dataclass(frozen=True)
 class FailureContext:
     """What the hook needs to read a failed test's transaction: its session and the loop it runs on;
-    the server, when the test's data is to be kept."""
+    the process's harness, when the test's data is to be kept."""
 
     loop: asyncio.AbstractEventLoop
     session: AsyncSession
-    keep_on: TestServer | None
+    keep_with: Harness | None
 
 
 FAILURE_CONTEXT = pytest.StashKey[FailureContext]()
 
 
-def remember(node: pytest.Item, session: AsyncSession, keep_on: TestServer | None) -> None:
+def remember(node: pytest.Item, session: AsyncSession, keep_with: Harness | None) -> None:
     """Called by ``db_session`` at set-up: all a passing test pays."""
-    node.stash[FAILURE_CONTEXT] = FailureContext(asyncio.get_running_loop(), session, keep_on)
+    node.stash[FAILURE_CONTEXT] = FailureContext(asyncio.get_running_loop(), session, keep_with)
 
 
 def add_section(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -87,8 +89,8 @@ async def describe(context: FailureContext, nodeid: str) -> str:
             "(a statement failed and its transaction was not rolled back to a SAVEPOINT, so PostgreSQL "
             "refuses every read until the rollback)"
         )
-    if context.keep_on is not None:
-        lines.append(await keep_rows(connection, context.keep_on, nodeid, counts))
+    if context.keep_with is not None:
+        lines.append(await keep_rows(connection, context.keep_with, nodeid, counts))
     return "\n\n".join(lines)
 
 
@@ -97,14 +99,10 @@ def tables() -> Sequence[Table]:
     return Base.metadata.sorted_tables
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 async def count_rows(connection: AsyncConnection) -> dict[str, int]:
     """Rows per table as the test's transaction sees them, in one statement."""
     union = " UNION ALL ".join(
-        f"SELECT '{table.name}' AS name, count(*) AS rows FROM {_quoted(table.name)}" for table in tables()
+        f"SELECT '{table.name}' AS name, count(*) AS rows FROM {quote(table.name)}" for table in tables()
     )
     result = await connection.execute(text(union))
     return {name: rows for name, rows in result.all()}
@@ -137,8 +135,8 @@ async def render_rows(connection: AsyncConnection, table: Table, count: int) -> 
     columns = shown_columns(table)
     result = await connection.execute(
         text(
-            f"SELECT {', '.join(_quoted(c) for c in columns)} FROM {_quoted(table.name)}"
-            f" ORDER BY {', '.join(_quoted(c.name) for c in table.primary_key.columns)} LIMIT {ROWS_SHOWN}"
+            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)}"
+            f" ORDER BY {', '.join(quote(c.name) for c in table.primary_key.columns)} LIMIT {ROWS_SHOWN}"
         )
     )
     rows = [[_cell(value) for value in row] for row in result.all()]
@@ -155,12 +153,12 @@ def _cell(value: Any) -> str:
 
 
 async def keep_rows(
-    connection: AsyncConnection, server: TestServer, nodeid: str, counts: dict[str, int]
+    connection: AsyncConnection, harness: Harness, nodeid: str, counts: dict[str, int]
 ) -> str:
     """Copy the test's rows into its kept database; the lines saying where it is and how to open it."""
+    server = harness.server
     name = kept_database_name(nodeid)
     try:
-        harness = await process_harness(server)
         await harness.create_kept(name)
         source = (await connection.get_raw_connection()).driver_connection
         assert source is not None, "the test's connection is closed"

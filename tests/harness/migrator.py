@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from praxis.backend.db.migrations import alembic_config, run_on_engine
 from tests.harness.catalog import Schema, schema_of
-from tests.harness.database import Harness
+from tests.harness.harness import Harness
 
 MARKER = "migration"
 BASE = "base"

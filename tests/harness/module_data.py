@@ -43,7 +43,8 @@ from sqlalchemy.orm import Session
 
 from praxis.backend.repositories import Repositories
 from tests.builders import Builders
-from tests.harness.session import joined_session
+from tests.harness.errors import HarnessError
+from tests.harness.session import isolated_session, joined_session
 
 #: the fixtures whose use puts a test into a data scope
 MODULE_FIXTURE = "module_repos"
@@ -56,11 +57,11 @@ open_scopes = 0
 LOCK_TIMEOUT = "10s"
 
 
-class DataScopeSealedError(RuntimeError):
+class DataScopeSealedError(HarnessError):
     """The module's (or class's) builders were used while a test or a nested scope was running."""
 
 
-class ModuleObjectChangedError(AssertionError):
+class ModuleObjectChangedError(HarnessError, AssertionError):
     """A test changed an object of the module's (or class's) data in Python."""
 
 
@@ -203,6 +204,30 @@ async def _restore_changed(scope: DataScope) -> None:
             f"{', '.join(changed)}. Change rows in a test through repos or the client, on objects of "
             "its own: await repos.deck.get(lab[0].accession_id)"
         )
+
+
+def innermost_scope(request: pytest.FixtureRequest) -> DataScope:
+    """The data scope of a test in one: its class's when it uses ``class_repos``, else its module's."""
+    name = CLASS_FIXTURE if CLASS_FIXTURE in request.fixturenames else MODULE_FIXTURE
+    builders: ScopeBuilders = request.getfixturevalue(name)
+    return builders.scope
+
+
+@asynccontextmanager
+async def session_for_test(
+    request: pytest.FixtureRequest, engine: AsyncEngine
+) -> AsyncIterator[AsyncSession]:
+    """The session of ``db_session``: in the test's SAVEPOINT of its data scope when it is in one
+    (``TEST_FIXTURE``, set up already), else in a transaction of its own on a connection of ``engine``."""
+    if TEST_FIXTURE in request.fixturenames:
+        scoped: ScopedTest = request.getfixturevalue(TEST_FIXTURE)
+        async with joined_session(scoped.scope.connection) as session:
+            yield session
+        return
+    async with isolated_session(engine) as session:
+        if open_scopes:
+            await bound_lock_waits(session)
+        yield session
 
 
 def mark_scoped_tests(items: list[pytest.Item]) -> None:

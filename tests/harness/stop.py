@@ -8,7 +8,7 @@ keeps it alive: it is stopped only when no process uses it.
 from __future__ import annotations
 
 from praxis.backend.db.embedded import stop_embedded_server
-from tests.harness.database import test_data_dir
+from tests.harness.server import test_data_dir
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from tests.harness.catalog import dsn, schema_differences, schema_of
-from tests.harness.database import TestServer, process_harness
+from tests.harness.harness import Harness
 
 LEFT_BEHIND = {
     "schemas": "CREATE SCHEMA queue",
@@ -41,11 +41,9 @@ ALTERED = {
 
 
 @pytest.fixture
-async def two_databases(
-    test_server: TestServer, test_database_url: str, worker_id: str
-) -> AsyncIterator[tuple[str, str]]:
-    """Two databases cloned from the template (``test_database_url`` keeps the harness open)."""
-    harness = await process_harness(test_server)
+async def two_databases(praxis_harness: Harness, worker_id: str) -> AsyncIterator[tuple[str, str]]:
+    """Two databases cloned from the template."""
+    harness = praxis_harness
     names = [harness.worker_database_name(worker_id, f"catalog_{n}") for n in (1, 2)]
     urls = [await harness.clone(name) for name in names]
     yield urls[0], urls[1]

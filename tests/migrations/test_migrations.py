@@ -14,17 +14,14 @@ from sqlalchemy.pool import NullPool
 
 from praxis.backend.db.migrations import alembic_config, include_object, run_on_engine
 from praxis.backend.models.orm import Base
-from tests.harness.database import TestServer, process_harness
+from tests.harness.harness import Harness
 from tests.harness.migrator import revisions_base_to_head
 
 
 @pytest.fixture
-async def empty_engine(
-    test_server: TestServer, test_database_url: str, worker_id: str
-) -> AsyncIterator[AsyncEngine]:
-    """A database of its own with no schema at all, for walking the migrations (``test_database_url``
-    keeps the process's harness, and so this database's liveness lock, open meanwhile)."""
-    harness = await process_harness(test_server)
+async def empty_engine(praxis_harness: Harness, worker_id: str) -> AsyncIterator[AsyncEngine]:
+    """A database of its own with no schema at all, for walking the migrations."""
+    harness = praxis_harness
     name = harness.worker_database_name(worker_id, "migrations")
     engine = create_async_engine(await harness.create_empty(name), poolclass=NullPool)
     yield engine

@@ -7,15 +7,12 @@ import asyncpg
 import pytest
 
 from tests.harness.catalog import dsn
-from tests.harness.database import (
-    OWNED_PREFIX,
-    TestServer,
-    connect_lock_database,
-    migrations_hash,
-    process_harness,
-    template_name,
-)
+from tests.harness.harness import Harness
+from tests.harness.locks import connect_lock_database
 from tests.harness.migrator import Migrator, database_at, marked_revision, revision_before
+from tests.harness.names import OWNED_PREFIX
+from tests.harness.server import TestServer
+from tests.harness.templates import migrations_hash, template_name
 
 
 def test_a_revision_starts_where_the_one_before_left_off() -> None:
@@ -34,9 +31,9 @@ def test_a_migrator_test_names_its_revision(request: pytest.FixtureRequest) -> N
 
 @pytest.mark.migration("0002")
 async def test_the_database_is_the_tests_own_at_the_revision_before(
-    migrator: Migrator, test_server: TestServer
+    migrator: Migrator, test_server: TestServer, praxis_harness: Harness
 ) -> None:
-    harness = await process_harness(test_server)
+    harness = praxis_harness
     name = migrator.url.rsplit("/", 1)[1]
     connection = await asyncpg.connect(dsn(migrator.url))
     try:
@@ -69,9 +66,9 @@ async def test_a_table_or_column_the_revision_lacks_is_refused_by_name(migrator:
 
 
 async def test_the_database_is_dropped_afterwards(
-    test_server: TestServer, test_database_url: str, worker_id: str
+    test_server: TestServer, praxis_harness: Harness, worker_id: str
 ) -> None:
-    harness = await process_harness(test_server)
+    harness = praxis_harness
     name = harness.worker_database_name(worker_id, "migrator")
     async with database_at(harness, name, "0001"):
         pass

@@ -9,17 +9,17 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.harness.catalog import schema_differences
-from tests.harness.database import TestServer, process_harness
+from tests.harness.harness import Harness
 from tests.harness.migrator import Migrator, database_at, revision_before, revisions_base_to_head
 
 
 @pytest.fixture(params=revisions_base_to_head())
 async def before_revision(
-    request: pytest.FixtureRequest, test_server: TestServer, test_database_url: str, worker_id: str
+    request: pytest.FixtureRequest, praxis_harness: Harness, worker_id: str
 ) -> AsyncIterator[tuple[Migrator, str]]:
     """A database just before the revision (the parameter), and that revision."""
     revision: str = request.param
-    harness = await process_harness(test_server)  # open while test_database_url is: it closes it
+    harness = praxis_harness
     name = harness.worker_database_name(worker_id, "no_trace")
     async with database_at(harness, name, revision_before(revision)) as database:
         yield database, revision

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness.database import TestServer, server_turn
 from tests.harness.load import run
+from tests.harness.locks import server_turn
+from tests.harness.server import TestServer
 
 
 @pytest.mark.xdist_group("load")

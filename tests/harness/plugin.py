@@ -1,0 +1,74 @@
+"""The suite's pytest plugin: its options, its hooks and the order tests run in.
+
+The fixtures are in ``tests.harness.fixtures``; ``tests/conftest.py`` loads both (as pytest-django
+keeps ``plugin.py`` apart from ``fixtures.py``).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import MissingGreenlet
+
+from tests.harness import failure_report, module_data
+
+MISSING_GREENLET_HINT = """\
+An attribute was read that is not loaded (expired by expire_all() or a commit, or a relationship
+that was never loaded), and an AsyncSession cannot load it implicitly. Load it explicitly:
+    await repos.refresh(obj)                   # reload the row's columns
+    await obj.awaitable_attrs.name             # load one attribute, or a relationship
+    await repos.deck.get(obj.accession_id)     # read it again (reads always return fresh rows)
+See "Reading rows again" in TESTING_PATTERNS.md."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--praxis-sql",
+        action="store_true",
+        help="log every SQL statement and its parameters; a failing test prints its own",
+    )
+    parser.addoption(
+        failure_report.KEEP_OPTION,
+        action="store_true",
+        help="copy a failed database test's rows into praxis_test_failed_<test> for psql; the next run "
+        "with this option drops them",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--praxis-sql"):
+        # SQLAlchemy sets its loggers to WARNING unless told otherwise; INFO logs each statement.
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    # Everything imported so far (the application, SQLAlchemy, pydantic, the harness, pytest) lives as
+    # long as the process: moved out of the collector's reach, so the full collections pytest runs at
+    # the end of a session, and Python's own during it, walk only what the tests create.
+    gc.freeze()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failure by ``MissingGreenlet`` gets the way out printed under it; a failed database test, the
+    rows it wrote (read here: the transaction is rolled back in teardown, after this report is made)."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(MissingGreenlet):
+        report.sections.append(("praxis: how to read an unloaded attribute", MISSING_GREENLET_HINT))
+    failure_report.add_section(item, report)
+    return report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    module_data.mark_scoped_tests(items)
+    # the slow tests first, longest first: xdist hands tests out as workers free up, so the others
+    # share the remaining workers while these run, instead of one worker running them at the end
+    items.sort(key=lambda item: -slow_seconds(item))
+
+
+def slow_seconds(item: pytest.Item) -> float:
+    """How long a ``@pytest.mark.slow(seconds=...)`` test says it runs; 0 for the others."""
+    marker = item.get_closest_marker("slow")
+    if marker is None:
+        return 0.0
+    return float(marker.kwargs.get("seconds", marker.args[0] if marker.args else 1))
