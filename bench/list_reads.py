@@ -92,7 +92,7 @@ async def seed_deck_definitions(repos: Builders, rows: int) -> None:
 async def seed_runs(repos: Builders, rows: int) -> None:
     for run in await repos.protocol_run.create_batch(rows):
         for function_name in CALLS:
-            await repos.protocol_run.append_call(run, function_name=function_name)
+            await repos.protocol_run.repository.append_call(run, function_name=function_name)
 
 
 SEEDERS = {"/api/v1/decks/types": seed_deck_definitions, "/api/v1/protocols/runs": seed_runs}

@@ -35,7 +35,7 @@ async def add_runs(repos: Builders, n: int) -> None:
     """``n`` runs, each with a call log per name in ``CALLS``."""
     for run in await repos.protocol_run.create_batch(n):
         for function_name in CALLS:
-            await repos.protocol_run.append_call(run, function_name=function_name)
+            await repos.protocol_run.repository.append_call(run, function_name=function_name)
 
 
 LISTS = [

@@ -248,7 +248,7 @@ async def test_delete_takes_the_calls_and_outputs_along(client: httpx.AsyncClien
 
     assert (await client.delete(f"{URL}/{run.accession_id}")).status_code == 204
 
-    assert await repos.protocol_run.calls_of(run.accession_id) == []
+    assert await repos.protocol_run.repository.calls_of(run.accession_id) == []
     assert await repos.data_output.count(protocol_run_id=run.accession_id) == 0
 
 
@@ -430,7 +430,7 @@ async def test_calls_on_a_running_run_are_numbered_in_order(
     ]
     fetched = await client.get(f"{URL}/{run.accession_id}")
     assert [c["sequence"] for c in fetched.json()["function_calls"]] == [1, 2, 3]
-    stored = await repos.protocol_run.calls_of(run.accession_id)
+    stored = await repos.protocol_run.repository.calls_of(run.accession_id)
     assert [(c.sequence, c.status) for c in stored] == [
         (1, CallStatus.RUNNING),
         (2, CallStatus.RUNNING),
@@ -444,8 +444,8 @@ async def test_calls_are_numbered_per_run(client: httpx.AsyncClient, repos: Buil
     for run in (first, second, first):
         await client.post(f"{URL}/{run.accession_id}/calls", json={"function_name": "mix"})
 
-    assert [c.sequence for c in await repos.protocol_run.calls_of(first.accession_id)] == [1, 2]
-    assert [c.sequence for c in await repos.protocol_run.calls_of(second.accession_id)] == [1]
+    assert [c.sequence for c in await repos.protocol_run.repository.calls_of(first.accession_id)] == [1, 2]
+    assert [c.sequence for c in await repos.protocol_run.repository.calls_of(second.accession_id)] == [1]
 
 
 @pytest.mark.parametrize("status", [s for s in RunStatus if s is not RunStatus.RUNNING])
@@ -457,7 +457,7 @@ async def test_a_call_on_a_run_that_is_not_running_is_409(
     response = await client.post(f"{URL}/{run.accession_id}/calls", json={"function_name": "aspirate"})
 
     assert_error(response, 409, "conflict", entity="protocol_run", field="status")
-    assert await repos.protocol_run.calls_of(run.accession_id) == []
+    assert await repos.protocol_run.repository.calls_of(run.accession_id) == []
 
 
 async def test_the_calls_of_an_unknown_run_are_404(client: httpx.AsyncClient) -> None:
@@ -485,7 +485,7 @@ async def test_a_call_refuses_invalid_input(
     run = await repos.protocol_run.create(status=RunStatus.RUNNING)
 
     assert_validation_error(await client.post(f"{URL}/{run.accession_id}/calls", json=body), field)
-    assert await repos.protocol_run.calls_of(run.accession_id) == []
+    assert await repos.protocol_run.repository.calls_of(run.accession_id) == []
 
 
 async def test_a_call_that_ends_before_it_starts_is_409(client: httpx.AsyncClient, repos: Builders) -> None:
@@ -494,7 +494,7 @@ async def test_a_call_that_ends_before_it_starts_is_409(client: httpx.AsyncClien
     body = {"function_name": "mix", "started_at": "2026-03-01T10:00:00Z", "ended_at": "2026-03-01T09:59:59Z"}
 
     assert_rule_violation(await client.post(f"{URL}/{run.accession_id}/calls", json=body), "ended_at")
-    assert await repos.protocol_run.calls_of(run.accession_id) == []
+    assert await repos.protocol_run.repository.calls_of(run.accession_id) == []
 
 
 # == one run at a time on a workcell =================================================================
@@ -738,7 +738,7 @@ async def test_a_nested_call_names_a_call_of_its_own_run(client: httpx.AsyncClie
             json={"function_name": "aspirate", "parent_function_call_log_id": str(parent)},
         )
         assert_error(response, 409, "invalid_reference", field="parent_function_call_log_id")
-    assert await repos.protocol_run.calls_of(run.accession_id) == []
+    assert await repos.protocol_run.repository.calls_of(run.accession_id) == []
     assert_not_found(await client.get(f"{URL}/{missing_id()}/calls/tree"), entity="protocol_run")
 
 

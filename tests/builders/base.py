@@ -1,8 +1,10 @@
 """The builder base: valid rows and their parents for tests, written through the real repositories.
 
 A builder *uses* its aggregate's repository; it is not one. ``create``, ``create_batch`` and ``build``
-are the builder's own; every other attribute (``get``, ``count``, ``list_for_machine``, ...) is the
-repository's, reached through it, so a test's reads run exactly the code the services run. A service
+are the builder's own; the reads every repository has (``get``, ``count``, ...) are the repository's,
+delegated and typed (``RepositoryReads``), and an aggregate's own queries are reached through the
+builder's typed ``repository`` (``repos.deck.repository.list_for_machine(id)``), so a test's reads
+run exactly the code the services run. A service
 under test gets the ``Repositories`` themselves (the ``repositories`` fixture), never builders: its
 rules are then the rules production has.
 """
@@ -22,6 +24,7 @@ from sqlalchemy.orm import attributes
 from praxis.backend.db.base import Entity, new_id
 from praxis.backend.repositories import repository_class
 from praxis.backend.repositories.base import ModelT, Repository
+from tests.builders.reads import RepositoryReads
 
 if TYPE_CHECKING:
     from tests.builders import Builders
@@ -53,8 +56,10 @@ class Parent:
     create: bool = True
 
 
-class Builder(Generic[ModelT]):
-    """Defaults and parents for one aggregate; subclasses set ``repository``, ``parents``, ``defaults``."""
+class Builder(RepositoryReads[ModelT], Generic[ModelT]):
+    """Defaults and parents for one aggregate; subclasses set ``repository_name``, ``parents`` and
+    ``defaults``, and annotate ``repository`` with the aggregate's repository class (for its own
+    queries, typed)."""
 
     #: the attribute of ``Repositories`` whose repository stores these rows
     repository_name: ClassVar[str]
@@ -71,12 +76,6 @@ class Builder(Generic[ModelT]):
     def __init__(self, builders: Builders) -> None:
         self.builders = builders
         self.repository: Repository[ModelT] = getattr(builders.repositories, self.repository_name)
-
-    def __getattr__(self, name: str) -> Any:
-        # Reads (and the repository's own writes, such as ``create_many``) are the repository's.
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.repository, name)
 
     # -- what subclasses fill in -----------------------------------------------------------------
     def defaults(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from typing import Any
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import DataOutputOrm, DataType
+from praxis.backend.repositories.data_output import DataOutputRepository
 from tests.builders.base import Builder, Parent
 
 _WELLS = [f"{row}{column}" for row in "ABCDEFGH" for column in range(1, 13)]
@@ -14,6 +15,7 @@ class DataOutputBuilder(Builder[DataOutputOrm]):
     """An absorbance reading by default; ``data_type=DataType.JSON`` or ``TEXT`` gets a matching value."""
 
     repository_name = "data_output"
+    repository: DataOutputRepository
 
     parents = {
         "protocol_run": Parent("protocol_run", fk="protocol_run_id", relationship="protocol_run"),

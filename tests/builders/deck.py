@@ -4,6 +4,7 @@ from typing import Any
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import DeckOrm
+from praxis.backend.repositories.deck import DeckRepository
 from tests.builders.base import Builder, Parent, unique_name
 
 
@@ -11,6 +12,7 @@ class DeckBuilder(Builder[DeckOrm]):
     """A deck of a new deck type in a new machine; its workcell is the machine's unless given."""
 
     repository_name = "deck"
+    repository: DeckRepository
 
     parents = {
         "machine": Parent("machine", fk="parent_machine_id", relationship="parent_machine"),

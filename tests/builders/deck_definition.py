@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from praxis.backend.models.orm import DeckDefinitionOrm
+from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
 from tests.builders.base import Builder, unique_name
 
 
@@ -10,6 +11,7 @@ class DeckDefinitionBuilder(Builder[DeckDefinitionOrm]):
     """Deck definitions (deck types) come with two positions unless ``positions=[...]`` (dicts or objects) says otherwise."""
 
     repository_name = "deck_definition"
+    repository: DeckDefinitionRepository
 
     def defaults(self) -> dict[str, Any]:
         return {

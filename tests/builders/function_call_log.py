@@ -1,16 +1,19 @@
 from __future__ import annotations
 
-import itertools
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import CallStatus, FunctionCallLogOrm
-from tests.builders.base import Builder, Parent
+from praxis.backend.repositories.function_call_log import FunctionCallLogRepository
+from tests.builders.base import Builder, Parent, _id_of
 
 
 class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
-    """A call logged by a run (a new one unless given), numbered after every call built before it.
+    """A call logged by a run (a new one unless given), numbered as the run numbers its calls: one past
+    its last (``ProtocolRunRepository.next_call_sequence``, read when a run is given; 1 for a new one).
+    ``build`` reads nothing: it numbers after what this builder last read or built for that run.
 
     Running by default, started a second ago; ``status=CallStatus.COMPLETED`` or ``FAILED`` gets
     ``ended_at`` and ``duration_ms`` (FAILED also an ``error_message`` and ``error_traceback``).
@@ -18,6 +21,7 @@ class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
     """
 
     repository_name = "function_call_log"
+    repository: FunctionCallLogRepository
     parents = {
         "protocol_run": Parent("protocol_run", fk="protocol_run_id", relationship="protocol_run"),
         "parent_function_call_log": Parent(
@@ -27,16 +31,33 @@ class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
             create=False,
         ),
     }
-    _sequence = itertools.count(1)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._next: dict[uuid.UUID, int] = {}  # each run's next sequence number, as last read or built
+
+    async def create(self, **overrides: Any) -> FunctionCallLogOrm:
+        await self._read_next_sequence(overrides)
+        return await super().create(**overrides)
+
+    async def create_batch(self, n: int, **overrides: Any) -> list[FunctionCallLogOrm]:
+        await self._read_next_sequence(overrides)
+        return await super().create_batch(n, **overrides)
+
+    async def _read_next_sequence(self, overrides: dict[str, Any]) -> None:
+        run = overrides.get("protocol_run", overrides.get("protocol_run_id"))
+        run_id = _id_of(run)
+        if run_id is not None:  # else a new run, whose calls start at 1
+            self._next[run_id] = await self.builders.repositories.protocol_run.next_call_sequence(run_id)
 
     def defaults(self) -> dict[str, Any]:
-        return {
-            "function_name": "aspirate",
-            "sequence": next(self._sequence),
-            "arguments": {"volume_ul": 50.0},
-        }
+        return {"function_name": "aspirate", "arguments": {"volume_ul": 50.0}}
 
     def consistent(self, values: dict[str, Any], parents: dict[str, Entity]) -> dict[str, Any]:
+        if "sequence" not in values:
+            run_id = values["protocol_run_id"]
+            values["sequence"] = self._next.get(run_id, 1)
+            self._next[run_id] = values["sequence"] + 1
         status = CallStatus(values.get("status", CallStatus.RUNNING))
         started_at = values.setdefault("started_at", datetime.now(UTC) - timedelta(seconds=1))
         if status is not CallStatus.RUNNING:

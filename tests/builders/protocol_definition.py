@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from praxis.backend.models.orm import ProtocolDefinitionOrm
+from praxis.backend.repositories.protocol_definition import ProtocolDefinitionRepository
 from tests.builders.base import Builder, unique_name
 
 
 class ProtocolDefinitionBuilder(Builder[ProtocolDefinitionOrm]):
     repository_name = "protocol_definition"
+    repository: ProtocolDefinitionRepository
 
     def defaults(self) -> dict[str, Any]:
         name = unique_name("protocol").replace("-", "_")

@@ -5,6 +5,7 @@ from typing import Any
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import ProtocolRunOrm, RunStatus
+from praxis.backend.repositories.protocol_run import ProtocolRunRepository
 from tests.builders.base import Builder, Parent, unique_name
 
 _STARTED = {RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.COMPLETED, RunStatus.FAILED}
@@ -21,6 +22,7 @@ class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
     ``previous_run=run`` makes it a continuation of ``run``."""
 
     repository_name = "protocol_run"
+    repository: ProtocolRunRepository
 
     parents = {
         "protocol_definition": Parent(

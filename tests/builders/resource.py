@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from praxis.backend.models.orm import ResourceOrm
+from praxis.backend.repositories.resource import ResourceRepository
 from tests.builders.base import Builder, Parent, unique_name
 
 
@@ -11,6 +12,7 @@ class ResourceBuilder(Builder[ResourceOrm]):
     places it."""
 
     repository_name = "resource"
+    repository: ResourceRepository
     parents = {
         "resource_definition": Parent(
             "resource_definition", fk="resource_definition_id", relationship="resource_definition"

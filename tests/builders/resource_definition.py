@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from praxis.backend.models.orm import ResourceCategory, ResourceDefinitionOrm
+from praxis.backend.repositories.resource_definition import ResourceDefinitionRepository
 from tests.builders.base import Builder, unique_name
 
 
 class ResourceDefinitionBuilder(Builder[ResourceDefinitionOrm]):
     repository_name = "resource_definition"
+    repository: ResourceDefinitionRepository
 
     def defaults(self) -> dict[str, Any]:
         return {

@@ -179,7 +179,7 @@ async def test_simultaneous_call_logs_on_one_run_get_consecutive_sequences(unit_
     results = await asyncio.gather(*(outcome(log(n)) for n in range(6)))
 
     assert results == ["ok"] * 6
-    calls = await unit_of_work(lambda repos: repos.protocol_run.calls_of(run_id))
+    calls = await unit_of_work(lambda repos: repos.protocol_run.repository.calls_of(run_id))
     assert [call.sequence for call in calls] == [1, 2, 3, 4, 5, 6]
 
 

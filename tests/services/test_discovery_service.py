@@ -119,7 +119,7 @@ async def test_discover_and_upsert_protocols_successfully(
     ]
     assert await repos.protocol_definition.count() == before + 3
 
-    dilution = await repos.protocol_definition.get_by_fqn("transfers.serial_dilution", "1.2.0")
+    dilution = await repos.protocol_definition.repository.get_by_fqn("transfers.serial_dilution", "1.2.0")
     assert dilution is not None
     assert dilution.name == "serial_dilution"
     assert dilution.version == "1.2.0"
@@ -138,7 +138,7 @@ async def test_discover_and_upsert_protocols_successfully(
         {"name": "plate", "type_hint": "pylabrobot.resources.Plate", "optional": False},
     ]
 
-    mix = await repos.protocol_definition.get_by_fqn("transfers.mix_wells")
+    mix = await repos.protocol_definition.repository.get_by_fqn("transfers.mix_wells")
     assert mix is not None
     assert (mix.name, mix.version, mix.is_inferred) == ("mix_wells", "0.1.0", False)
     assert mix.description == "Mix every well of the plate.\n\nUsed before reading, so the signal is even."
@@ -149,7 +149,9 @@ async def test_discover_and_upsert_protocols_successfully(
     ]
     assert mix.required_assets == []
 
-    absorbance = await repos.protocol_definition.get_by_fqn("plates.reading.read_absorbance", "2.0.0")
+    absorbance = await repos.protocol_definition.repository.get_by_fqn(
+        "plates.reading.read_absorbance", "2.0.0"
+    )
     assert absorbance is not None
     assert absorbance.module_name == "plates.reading"
     assert absorbance.source_file_path == str(reading.resolve())
@@ -160,7 +162,7 @@ async def test_discover_and_upsert_protocols_successfully(
     ]
 
     # the file marks protocols, so its unmarked public function is not one
-    assert await repos.protocol_definition.get_by_fqn("transfers.volume_after") is None
+    assert await repos.protocol_definition.repository.get_by_fqn("transfers.volume_after") is None
 
 
 async def test_discover_and_upsert_protocols_inferred(
@@ -224,7 +226,7 @@ async def test_discover_and_upsert_protocols_inferred(
     ]
     # imported functions, private ones, aliases, lambdas and methods are not protocols
     for name in ("join", "imported_dedent", "_internal", "shortcut", "square", "wash"):
-        assert await repos.protocol_definition.get_by_fqn(f"scripts.cleanup.{name}") is None
+        assert await repos.protocol_definition.repository.get_by_fqn(f"scripts.cleanup.{name}") is None
 
 
 async def test_discover_and_upsert_protocols_no_protocols_found(
@@ -295,7 +297,7 @@ async def test_discover_and_upsert_protocols_import_error(
     result = await service.discover_and_upsert_protocols(tmp_path)
 
     assert [d.fqn for d in result.definitions] == ["good.read_absorbance"]
-    assert await repos.protocol_definition.get_by_fqn("good.read_absorbance", "2.0.0") is not None
+    assert await repos.protocol_definition.repository.get_by_fqn("good.read_absorbance", "2.0.0") is not None
     assert not await repos.protocol_definition.exists(fqn__contains="broken.")
 
     errors = {error.path: error.error for error in result.errors}
@@ -361,7 +363,7 @@ async def test_changed_function_body_updates_source_hash_in_place(
     after = {row.fqn: row for row in snapshot(second.definitions)}
 
     assert await repos.protocol_definition.count() == count
-    dilution = await repos.protocol_definition.get_by_fqn("transfers.serial_dilution", "1.2.0")
+    dilution = await repos.protocol_definition.repository.get_by_fqn("transfers.serial_dilution", "1.2.0")
     assert dilution is not None
     assert dilution.accession_id == before["transfers.serial_dilution"].accession_id
     assert dilution.source_hash == sha256(edited_dilution) != before["transfers.serial_dilution"].source_hash
@@ -423,7 +425,7 @@ async def test_required_assets_are_the_pylabrobot_typed_parameters(
     result = await service.discover_and_upsert_protocols(tmp_path)
     assert result.errors == []
 
-    stamp = await repos.protocol_definition.get_by_fqn("assets_future.stamp")
+    stamp = await repos.protocol_definition.repository.get_by_fqn("assets_future.stamp")
     assert stamp is not None
     assert stamp.required_assets == [
         {"name": "lh", "type_hint": "pylabrobot.liquid_handling.LiquidHandler", "optional": False},
@@ -443,7 +445,7 @@ async def test_required_assets_are_the_pylabrobot_typed_parameters(
         },
     ]
 
-    reader = await repos.protocol_definition.get_by_fqn("assets_strings.read_plate")
+    reader = await repos.protocol_definition.repository.get_by_fqn("assets_strings.read_plate")
     assert reader is not None
     assert reader.is_inferred is True
     assert reader.required_assets == [
@@ -500,7 +502,7 @@ async def test_same_named_files_in_different_directories_do_not_collide(
 
     # same fqn and version: the second directory's file replaces the first's definition in place
     assert first.definitions[0].accession_id == second.definitions[0].accession_id
-    stored = await repos.protocol_definition.get_by_fqn("transfers.run")
+    stored = await repos.protocol_definition.repository.get_by_fqn("transfers.run")
     assert stored is not None
     assert stored.description == "Lab B."
     assert stored.source_file_path == str((tmp_path / "lab_b" / "transfers.py").resolve())
@@ -522,7 +524,7 @@ async def test_protocol_files_may_import_their_siblings_relatively(
     result = await service.discover_and_upsert_protocols(tmp_path)
 
     assert result.errors == []
-    fill = await repos.protocol_definition.get_by_fqn("dispensing.fill.fill")
+    fill = await repos.protocol_definition.repository.get_by_fqn("dispensing.fill.fill")
     assert fill is not None
     # compiled from source: nothing is cached into the user's protocol directories
     assert cache_directories(tmp_path) == []
@@ -543,7 +545,7 @@ async def test_a_path_outside_the_allowed_roots_is_refused(
         await service.discover_and_upsert_protocols(tmp_path / "elsewhere")
     assert raised.value.field == "path"
     assert "outside the allowed protocol roots" in raised.value.message
-    assert await repos.protocol_definition.get_by_fqn("outside.outside") is None
+    assert await repos.protocol_definition.repository.get_by_fqn("outside.outside") is None
 
     result = await service.discover_and_upsert_protocols(allowed)
     assert [d.fqn for d in result.definitions] == ["inside.inside"]
@@ -565,7 +567,7 @@ async def test_a_broken_package_is_named_as_the_cause_of_its_modules_failing(
         "ImportError: plate catalog unavailable (at plates/__init__.py:1)",
     }
     assert sorted(d.fqn for d in result.definitions) == ["transfers.mix_wells", "transfers.serial_dilution"]
-    assert await repos.protocol_definition.get_by_fqn("plates.reading.read_absorbance") is None
+    assert await repos.protocol_definition.repository.get_by_fqn("plates.reading.read_absorbance") is None
 
 
 async def test_a_definition_the_database_refuses_is_reported_and_the_rest_stored(
@@ -583,5 +585,8 @@ async def test_a_definition_the_database_refuses_is_reported_and_the_rest_stored
     assert [d.fqn for d in result.definitions] == ["plates.reading.read_absorbance"]
     assert [error.path for error in result.errors] == [too_long.resolve()]
     assert result.errors[0].error.startswith("long_name.run: ")
-    assert await repos.protocol_definition.get_by_fqn("long_name.run") is None
-    assert await repos.protocol_definition.get_by_fqn("plates.reading.read_absorbance", "2.0.0") is not None
+    assert await repos.protocol_definition.repository.get_by_fqn("long_name.run") is None
+    assert (
+        await repos.protocol_definition.repository.get_by_fqn("plates.reading.read_absorbance", "2.0.0")
+        is not None
+    )

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +17,13 @@ from praxis.backend.models.orm import (
     RunStatus,
 )
 from praxis.backend.repositories.base import Repository
+
+
+def _next_sequence(run_id: uuid.UUID) -> Select[int]:
+    """One past the run's last call's sequence number: how a run numbers its calls."""
+    return select(func.coalesce(func.max(FunctionCallLogOrm.sequence), 0) + 1).where(
+        FunctionCallLogOrm.protocol_run_id == run_id
+    )
 
 
 class ProtocolRunRepository(Repository[ProtocolRunOrm]):
@@ -35,13 +42,13 @@ class ProtocolRunRepository(Repository[ProtocolRunOrm]):
             filters["accession_id__ne"] = exclude
         return await self.exists(**filters)
 
+    async def next_call_sequence(self, run_id: uuid.UUID) -> int:
+        """The sequence number the run's next call gets: one past its last (1 for a run without calls)."""
+        return (await self.session.scalar(_next_sequence(run_id))) or 1
+
     async def append_call(self, run: ProtocolRunOrm, **values: Any) -> FunctionCallLogOrm:
         """Log a function call as the run's next one; the sequence is computed by the database."""
-        next_sequence = (
-            select(func.coalesce(func.max(FunctionCallLogOrm.sequence), 0) + 1)
-            .where(FunctionCallLogOrm.protocol_run_id == run.accession_id)
-            .scalar_subquery()
-        )
+        next_sequence = _next_sequence(run.accession_id).scalar_subquery()
         table = FunctionCallLogOrm.__table__
         statement = insert(table).values(
             accession_id=new_id(), protocol_run_id=run.accession_id, sequence=next_sequence, **values

@@ -1,0 +1,61 @@
+"""What a builder answers for its repository: the contract every repository has, typed.
+
+A builder *uses* its repository; it is not one. So that a test reads through exactly the code the
+services run, ``repos.deck.get(id)`` is ``repos.deck.repository.get(id)``: the reads (and the
+repository's own batch write, ``create_many``) every repository has are delegated here, each typed,
+so a type checker sees ``DeckOrm`` where it used to see ``Any``. An aggregate's own queries
+(``get_by_fqn``, ``calls_of``, ``list_on_parent``, ...) are its repository's, reached through the
+builder's typed ``repository``: ``await repos.protocol_run.repository.calls_of(run.accession_id)``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Generic
+
+from praxis.backend.repositories.base import ModelT, Repository
+
+
+class RepositoryReads(Generic[ModelT]):
+    """The repository contract, delegated: ``get``, ``get_or_none``, ``get_by``, ``list``, ``count``,
+    ``exists``, ``create_many``, ``update``, ``delete``."""
+
+    repository: Repository[ModelT]
+
+    async def get(self, id: uuid.UUID) -> ModelT:
+        return await self.repository.get(id)
+
+    async def get_or_none(self, id: uuid.UUID) -> ModelT | None:
+        return await self.repository.get_or_none(id)
+
+    async def get_by(self, **filters: Any) -> ModelT | None:
+        return await self.repository.get_by(**filters)
+
+    async def list(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> builtins.list[ModelT]:
+        return await self.repository.list(filters, order_by=order_by, limit=limit, offset=offset)
+
+    async def count(self, **filters: Any) -> int:
+        return await self.repository.count(**filters)
+
+    async def exists(self, **filters: Any) -> bool:
+        return await self.repository.exists(**filters)
+
+    async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> builtins.list[ModelT]:
+        return await self.repository.create_many(rows)
+
+    async def update(
+        self, id_or_obj: uuid.UUID | ModelT, *, expected_version: int | None = None, **changes: Any
+    ) -> ModelT:
+        return await self.repository.update(id_or_obj, expected_version=expected_version, **changes)
+
+    async def delete(self, id: uuid.UUID) -> None:
+        await self.repository.delete(id)
