@@ -13,6 +13,7 @@ in, which FastAPI must see as real types, not as names to resolve later.
 """
 
 import re
+import types
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
@@ -81,6 +82,49 @@ def ordered_query(query: type[ListQuery], orderable: Iterable[str]) -> type[List
     )
 
 
+async def _create(body: BaseModel, svc: CrudService[Any]) -> Any:
+    return await svc.create(body.model_dump())
+
+
+async def _list(params: ListQuery, svc: CrudService[Any], response: Response) -> Any:
+    filters = params.model_dump(exclude=PAGING_FIELDS, exclude_none=True)
+    page = await svc.list(filters, order_by=params.order_by, limit=params.limit, offset=params.offset)
+    response.headers["X-Total-Count"] = str(page.total)
+    return page.items
+
+
+async def _get(id: uuid.UUID, svc: CrudService[Any]) -> Any:
+    return await svc.get(id)
+
+
+async def _update(id: uuid.UUID, body: BaseModel, svc: CrudService[Any]) -> Any:
+    changes = body.model_dump(exclude_unset=True)
+    expected = changes.pop("version", None)
+    return await svc.update(id, changes, expected_version=expected)
+
+
+async def _delete(id: uuid.UUID, svc: CrudService[Any]) -> Response:
+    await svc.delete(id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def named(function: Callable[..., Any], name: str, **annotations: Any) -> Callable[..., Any]:
+    """A copy of ``function`` called ``name`` (in tracebacks and logs too: its code object is renamed),
+    with ``annotations`` replacing its parameters' types where FastAPI reads them.
+
+    Each collection's route is then a function of its own, ``create_deck`` or ``list_workcells``,
+    taking that collection's own schemas, while its body is written (and type-checked) once above.
+    """
+    code = function.__code__.replace(co_name=name, co_qualname=name)
+    copy = types.FunctionType(code, function.__globals__, name, function.__defaults__, function.__closure__)
+    copy.__qualname__ = name
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__annotations__ = {**function.__annotations__, **annotations}
+    return copy
+
+
 def crud_router(
     *,
     prefix: str,
@@ -93,31 +137,15 @@ def crud_router(
     sub_collections: Iterable[str] = (),
 ) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=[tag])
-    Service = Annotated[CrudService[Any], Depends(service_dependency(service))]
+    svc: Any = Annotated[CrudService[Any], Depends(service_dependency(service))]
     name = tag.rstrip("s")
-    query = ordered_query(query, service.orderable)
+    params: Any = Annotated[ordered_query(query, service.orderable), Query()]
     item = item_path(sub_collections)
-
-    async def create_one(body: create, svc: Service) -> Any:  # type: ignore[valid-type]
-        return await svc.create(body.model_dump())  # type: ignore[attr-defined]
-
-    async def list_all(params: Annotated[query, Query()], svc: Service, response: Response) -> Any:  # type: ignore[valid-type]
-        filters = params.model_dump(exclude=PAGING_FIELDS, exclude_none=True)  # type: ignore[attr-defined]
-        page = await svc.list(filters, order_by=params.order_by, limit=params.limit, offset=params.offset)  # type: ignore[attr-defined]
-        response.headers["X-Total-Count"] = str(page.total)
-        return page.items
-
-    async def get_one(id: uuid.UUID, svc: Service) -> Any:
-        return await svc.get(id)
-
-    async def update_one(id: uuid.UUID, body: update, svc: Service) -> Any:  # type: ignore[valid-type]
-        changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-        expected = changes.pop("version", None)
-        return await svc.update(id, changes, expected_version=expected)
-
-    async def delete_one(id: uuid.UUID, svc: Service) -> Response:
-        await svc.delete(id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    create_one = named(_create, f"create_{name}", body=create, svc=svc)
+    list_all = named(_list, f"list_{tag}", params=params, svc=svc)
+    get_one = named(_get, f"get_{name}", svc=svc)
+    update_one = named(_update, f"update_{name}", body=update, svc=svc)
+    delete_one = named(_delete, f"delete_{name}", svc=svc)
 
     for path, in_schema in (("", True), ("/", False)):
         router.add_api_route(
@@ -135,7 +163,7 @@ def crud_router(
             path,
             list_all,
             methods=["GET"],
-            response_model=list[read],  # type: ignore[valid-type]
+            response_model=types.GenericAlias(list, (read,)),
             summary=f"List {tag}",
             operation_id=f"list_{tag}" if in_schema else f"list_{tag}_slash",
             include_in_schema=in_schema,
