@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from tests.api.collection_specs import COLLECTIONS, CollectionSpec, Refusal, applied
+from tests.api.collection_spec import CollectionSpec, Refusal, applied
+from tests.api.collection_specs import COLLECTIONS
 from tests.api.helpers import (
     assert_error,
     assert_not_found,

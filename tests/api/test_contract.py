@@ -15,7 +15,8 @@ from praxis.backend.api.app import create_app
 from praxis.backend.api.routers.collections import COLLECTIONS as ROUTED
 from praxis.backend.api.routers.collections import Collection
 from praxis.backend.models.schemas.common import UpdateSchema
-from tests.api.collection_specs import COLLECTIONS, CollectionSpec
+from tests.api.collection_spec import CollectionSpec
+from tests.api.collection_specs import COLLECTIONS
 from tests.api.helpers import API, assert_error
 
 DOCUMENT: dict[str, Any] = create_app().openapi()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.models.orm import DeckPositionDefinitionOrm
-from tests.api.collection_specs import OT2, STARLET, deck_definition
+from tests.api.bodies import OT2, STARLET, deck_definition
 from tests.api.helpers import API, names, total
 from tests.builders import Builders
 

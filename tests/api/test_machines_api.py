@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.models.orm import MachineStatus
-from tests.api.collection_specs import STAR
+from tests.api.bodies import STAR
 from tests.api.helpers import API, assert_error, names, total
 from tests.builders import Builders
 

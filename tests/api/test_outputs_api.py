@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from praxis.backend.models.orm import DataType, RunStatus
-from tests.api.collection_specs import output_body
+from tests.api.bodies import output_body
 from tests.api.helpers import API, assert_error, names, total
 from tests.builders import Builders
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.collection_specs import PROTOCOL_FQN, definition_body
+from tests.api.bodies import PROTOCOL_FQN, definition_body
 from tests.api.helpers import API, assert_validation_error, names, total
 from tests.builders import Builders
 

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.models.orm import ResourceCategory, ResourceStatus
-from tests.api.collection_specs import PLATE_FQN, plate_type
+from tests.api.bodies import PLATE_FQN, plate_type
 from tests.api.helpers import API, assert_error, missing_id, names, total
 from tests.builders import Builders
 

@@ -17,7 +17,8 @@ import uuid
 import httpx
 import pytest
 
-from tests.api.collection_specs import COLLECTIONS, WORKCELLS, CollectionSpec
+from tests.api.collection_spec import CollectionSpec
+from tests.api.collection_specs import COLLECTIONS, WORKCELLS
 from tests.harness.auth import bearer, committed_token
 from tests.harness.live import LiveServer
 
