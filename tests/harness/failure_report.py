@@ -8,7 +8,8 @@ hook runs the reading on that loop, which is idle between a test's phases (pytes
 fixture and test on it with ``run_until_complete`` too). A passing test costs one stash assignment.
 
 With ``--praxis-keep-failed`` the same rows are also copied, before the rollback, into
-``praxis_test_failed_<test>_<hash>`` (``kept_database_name``): created from the migrated template,
+``praxis_test_failed_<test>_<hash>`` (``kept_database_name``; in the ``praxis_kept_namespace``, if
+the run has one): created from the migrated template,
 then filled table by table, parents first, by binary ``COPY`` out of the test's open transaction and
 into the new database. The section ends with the ``psql`` command that opens it.
 """
@@ -42,21 +43,29 @@ VALUE_WIDTH = 40
 
 
 @dataclass(frozen=True)
+class Keeper:
+    """Where a failed test's rows are kept: the process's harness, and the namespace of their names."""
+
+    harness: Harness
+    namespace: str = ""
+
+
+@dataclass(frozen=True)
 class FailureContext:
     """What the hook needs to read a failed test's transaction: its session and the loop it runs on;
-    the process's harness, when the test's data is to be kept."""
+    where to keep the test's data, when it is to be kept."""
 
     loop: asyncio.AbstractEventLoop
     session: AsyncSession
-    keep_with: Harness | None
+    keeper: Keeper | None
 
 
 FAILURE_CONTEXT = pytest.StashKey[FailureContext]()
 
 
-def remember(node: pytest.Item, session: AsyncSession, keep_with: Harness | None) -> None:
+def remember(node: pytest.Item, session: AsyncSession, keeper: Keeper | None) -> None:
     """Called by ``db_session`` at set-up: all a passing test pays."""
-    node.stash[FAILURE_CONTEXT] = FailureContext(asyncio.get_running_loop(), session, keep_with)
+    node.stash[FAILURE_CONTEXT] = FailureContext(asyncio.get_running_loop(), session, keeper)
 
 
 def add_section(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -89,8 +98,8 @@ async def describe(context: FailureContext, nodeid: str) -> str:
             "(a statement failed and its transaction was not rolled back to a SAVEPOINT, so PostgreSQL "
             "refuses every read until the rollback)"
         )
-    if context.keep_with is not None:
-        lines.append(await keep_rows(connection, context.keep_with, nodeid, counts))
+    if context.keeper is not None:
+        lines.append(await keep_rows(connection, context.keeper, nodeid, counts))
     return "\n\n".join(lines)
 
 
@@ -152,14 +161,12 @@ def _cell(value: Any) -> str:
     return shown if len(shown) <= VALUE_WIDTH else shown[: VALUE_WIDTH - 3] + "..."
 
 
-async def keep_rows(
-    connection: AsyncConnection, harness: Harness, nodeid: str, counts: dict[str, int]
-) -> str:
+async def keep_rows(connection: AsyncConnection, keeper: Keeper, nodeid: str, counts: dict[str, int]) -> str:
     """Copy the test's rows into its kept database; the lines saying where it is and how to open it."""
-    server = harness.server
-    name = kept_database_name(nodeid)
+    server = keeper.harness.server
+    name = kept_database_name(nodeid, keeper.namespace)
     try:
-        await harness.create_kept(name)
+        await keeper.harness.create_kept(name)
         source = (await connection.get_raw_connection()).driver_connection
         assert source is not None, "the test's connection is closed"
         target = await asyncpg.connect(server.dsn_for(name))
@@ -174,7 +181,10 @@ async def keep_rows(
             await target.close()
     except Exception as exc:
         return f"not kept in {name}: {type(exc).__name__}: {exc}"
-    return f"kept in the database {name} (dropped by the next run with {KEEP_OPTION}):\n  {psql_command(server, name)}"
+    drop = "python -m tests.harness.kept --drop" + (
+        f" --namespace {keeper.namespace}" if keeper.namespace else ""
+    )
+    return f"kept in the database {name} (until `{drop}`):\n  {psql_command(server, name)}"
 
 
 def psql_command(server: TestServer, database: str) -> str:

@@ -3,13 +3,14 @@
 Each fixture is short and hands the work to the harness's parts (``tests/harness``). Each decision is
 a small fixture of its own that a project's ``conftest.py`` can override: which server
 (``test_server``), durability (``praxis_non_durable``), keeping failed tests' rows
-(``praxis_keep_failed``). One event loop serves the session (pytest-asyncio ``loop_scope="session"``,
+(``praxis_keep_failed``) and where (``praxis_kept_namespace``). One event loop serves the session (pytest-asyncio ``loop_scope="session"``,
 set in pyproject.toml), so the engine's pooled connections and every test share it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
@@ -27,7 +28,9 @@ from tests.harness import failure_report, module_data
 from tests.harness.audit import rows_left
 from tests.harness.auth import anonymous_client, bearer, client_with, committed_token  # noqa: F401 (fixtures)
 from tests.harness.execution import Lab, ProtocolRunner, build_lab
+from tests.harness.failure_report import Keeper
 from tests.harness.harness import Harness
+from tests.harness.kept import KEPT_NAMESPACE_VARIABLE
 from tests.harness.migrator import Migrator, database_at, marked_revision, revision_before
 from tests.harness.module_data import ScopeBuilders, ScopedTest
 from tests.harness.queries import QueryLog, counting
@@ -60,6 +63,13 @@ def praxis_keep_failed(pytestconfig: pytest.Config) -> bool:
     return bool(pytestconfig.getoption(failure_report.KEEP_OPTION))
 
 
+@pytest.fixture(scope="session")
+def praxis_kept_namespace() -> str:
+    """The namespace of this run's kept databases: ``PRAXIS_TEST_KEPT_NAMESPACE``, else the default
+    one (``""``). The suite's own tests of ``--praxis-keep-failed`` run theirs in one of their own."""
+    return os.environ.get(KEPT_NAMESPACE_VARIABLE, "")
+
+
 # -- the databases ------------------------------------------------------------------------------------
 
 
@@ -77,14 +87,12 @@ async def praxis_harness(test_server: TestServer) -> AsyncIterator[Harness]:
 
 @pytest.fixture(scope="session")
 async def test_database_url(
-    praxis_harness: Harness, worker_id: str, praxis_non_durable: bool, praxis_keep_failed: bool
+    praxis_harness: Harness, worker_id: str, praxis_non_durable: bool
 ) -> AsyncIterator[str]:
     """This worker's own database, cloned from the migrated template; when the session ends it must
     hold no rows, and it is dropped."""
     name = praxis_harness.worker_database_name(worker_id)
     url = await praxis_harness.prepare_worker_database(name, non_durable=praxis_non_durable)
-    if praxis_keep_failed:
-        await praxis_harness.drop_kept_databases()  # earlier runs': a live run's (another worker's) are held
     yield url
     leftovers = await rows_left(url)
     await praxis_harness.drop(name)
@@ -115,13 +123,21 @@ async def committed_database(praxis_harness: Harness, worker_id: str) -> AsyncIt
 
 @pytest.fixture
 async def db_session(
-    request: pytest.FixtureRequest, db_engine: AsyncEngine, praxis_harness: Harness, praxis_keep_failed: bool
+    request: pytest.FixtureRequest, db_engine: AsyncEngine, praxis_keeper: Keeper | None
 ) -> AsyncIterator[AsyncSession]:
     """A session whose every write, commits included, is rolled back when the test ends: to the
     module's (or class's) data when the test uses ``module_repos`` or ``class_repos``, else to empty."""
     async with module_data.session_for_test(request, db_engine) as session:
-        failure_report.remember(request.node, session, praxis_harness if praxis_keep_failed else None)
+        failure_report.remember(request.node, session, praxis_keeper)
         yield session
+
+
+@pytest.fixture(scope="session")
+def praxis_keeper(
+    praxis_harness: Harness, praxis_keep_failed: bool, praxis_kept_namespace: str
+) -> Keeper | None:
+    """Where a failed test's rows are kept, if they are (``praxis_keep_failed``)."""
+    return Keeper(praxis_harness, praxis_kept_namespace) if praxis_keep_failed else None
 
 
 @pytest.fixture(scope="module")

@@ -191,10 +191,10 @@ class Harness:
         async with self._locked() as connection:
             await kept.drop(connection, name, self._kept)
 
-    async def drop_kept_databases(self) -> list[str]:
-        """Drop the kept databases of earlier runs: those no live run holds and no one is connected to."""
+    async def drop_kept_databases(self, namespace: str = "") -> list[str]:
+        """Drop the kept databases of ``namespace`` that no live run holds and no one is connected to."""
         async with self._locked() as connection:
-            return await kept.sweep_kept(connection)
+            return await kept.sweep_kept(connection, namespace)
 
     # Steps, on the keeper connection that holds the harness lock
 

@@ -8,7 +8,9 @@ create. ``quote()`` is the one way an identifier is written into SQL.
   process, so two hosts or two PID namespaces never pick the same name. No other name the harness
   uses has twelve characters between the prefix and the next ``_`` (``tpl``, ``failed``, ...).
 * Templates: ``praxis_test_tpl_<hash>`` (``templates.template_name``).
-* Kept databases: ``praxis_test_failed_<test>_<hash>`` (``kept_database_name``).
+* Kept databases: ``praxis_test_failed_<test>_<hash>`` (``kept_database_name``), or
+  ``praxis_test_failed_<namespace>__<test>_<hash>`` for a run in a namespace of its own (the suite's
+  own tests of the option run so): ``<test>`` never holds ``__``, so the namespaces never overlap.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ TOKEN = re.compile(rf"[a-z][a-z0-9]{{{TOKEN_LENGTH - 1}}}")
 RUN_DATABASE = re.compile(rf"^{OWNED_PREFIX}_({TOKEN.pattern})_[a-z0-9_]+$")
 KEPT_DATABASE = re.compile(rf"^{KEPT_PREFIX}[a-z0-9_]*[a-z0-9]_[0-9a-f]{{8}}$")
 _ROLE = re.compile(r"[a-z][a-z0-9_]*")
+KEPT_NAMESPACE = re.compile(r"[a-z0-9]{1,12}")
 MAX_NAME = 63  # PostgreSQL's NAMEDATALEN - 1
 
 
@@ -74,15 +77,31 @@ def run_database_name(token: str, role: str) -> str:
     return name
 
 
-def kept_database_name(nodeid: str) -> str:
+def kept_prefix(namespace: str = "") -> str:
+    """Where the kept databases of ``namespace`` (``""``: the default one) start."""
+    if namespace and not KEPT_NAMESPACE.fullmatch(namespace):
+        raise ValueError(f"a kept-database namespace is 1 to 12 of [a-z0-9]: {namespace!r}")
+    return f"{KEPT_PREFIX}{namespace}__" if namespace else KEPT_PREFIX
+
+
+def in_kept_namespace(name: str, namespace: str = "") -> bool:
+    """Whether the kept database ``name`` is of ``namespace``."""
+    if namespace:
+        return name.startswith(kept_prefix(namespace))
+    return KEPT_DATABASE.fullmatch(name) is not None and "__" not in name
+
+
+def kept_database_name(nodeid: str, namespace: str = "") -> str:
     """``praxis_test_failed_<test>_<hash>`` for the test whose pytest node id is ``nodeid``.
 
     ``<test>`` is the test's name with its parameters (``test_rename[bay-1]``), lower-cased, every run
     of other characters one ``_``, cut to fit PostgreSQL's 63 characters; ``<hash>`` is eight hex
     digits of the whole node id, so tests of the same name in two modules never share a database.
+    In a ``namespace``: ``praxis_test_failed_<namespace>__<test>_<hash>``.
     """
     test = nodeid.rpartition("::")[2] or nodeid
     stem = re.sub(r"[^a-z0-9]+", "_", test.lower()).strip("_") or "test"
     digest = hashlib.sha256(nodeid.encode()).hexdigest()[:8]
-    room = MAX_NAME - len(KEPT_PREFIX) - 1 - len(digest)
-    return f"{KEPT_PREFIX}{stem[:room].rstrip('_') or 'test'}_{digest}"
+    prefix = kept_prefix(namespace)
+    room = MAX_NAME - len(prefix) - 1 - len(digest)
+    return f"{prefix}{stem[:room].rstrip('_') or 'test'}_{digest}"

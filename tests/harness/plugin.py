@@ -33,8 +33,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         failure_report.KEEP_OPTION,
         action="store_true",
-        help="copy a failed database test's rows into praxis_test_failed_<test> for psql; the next run "
-        "with this option drops them",
+        help="copy a failed database test's rows into praxis_test_failed_<test> for psql; they stay "
+        "until `python -m tests.harness.kept --drop`",
     )
 
 
