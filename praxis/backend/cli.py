@@ -101,7 +101,9 @@ def _require_schema(url: str) -> None:
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Interface to bind (default: PRAXIS_HOST or 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port (default: PRAXIS_PORT or 8000)."),
+    port: int = typer.Option(
+        None, help="Port (default: PRAXIS_PORT or 8000); 0 takes a free one, printed once listening."
+    ),
     migrate: bool = typer.Option(
         False, "--migrate", help="Upgrade an external database to the latest schema first."
     ),
@@ -126,7 +128,7 @@ def serve(
 
     settings = get_settings()
     target = _prepared_database(migrate)
-    host, port = host or settings.host, port or settings.port
+    host, port = host or settings.host, settings.port if port is None else port
     loopback = is_loopback(host)
     tokens = _in_unit_of_work(target.url, lambda repos: repos.api_token.any_exist())
     if not loopback and not tokens and not insecure_open:
@@ -143,7 +145,12 @@ def serve(
         }
     )
     where = "the embedded PostgreSQL" if target.embedded else "the configured database"
-    console.print(f"Praxis on {where}; docs at http://{host}:{port}/docs")
+
+    def listening(bound_host: str, bound_port: int) -> None:
+        # one line, printed once the socket is bound: with --port 0 it is how a caller learns the port
+        url = f"http://{host}:{bound_port}"
+        console.print(f"Praxis on {where} listening on {url}; docs at {url}/docs", soft_wrap=True)
+
     if not tokens:
         reach = "this machine" if loopback else f"everyone who can reach {host} (--insecure-open)"
         console.print(
@@ -155,7 +162,7 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_on_signal)
     worker = None if no_worker else _start_worker(target.url)
     try:
-        http_server(settings, database_url=target.url, host=host, port=port).run()
+        http_server(settings, database_url=target.url, host=host, port=port, on_listening=listening).run()
     finally:
         if worker is not None:
             _stop_worker(worker)

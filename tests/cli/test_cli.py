@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from praxis.backend.db.embedded import embedded_server_running
+from tests.harness.serving import start_serving
 
 #: each runs ``praxis`` in a new process: a second or more apiece
 pytestmark = pytest.mark.slow(seconds=3)
@@ -140,75 +140,37 @@ async def test_seed_demo_loads_the_lab_once(committed_database: str) -> None:
     assert await scalar(committed_database, "SELECT count(*) FROM function_data_output") == 96
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_serve_answers_with_the_demo_lab_and_the_docs(committed_database: str) -> None:
     assert praxis(committed_database, "db", "seed-demo").returncode == 0
-    port = free_port()
-    env = {**os.environ, "PRAXIS_DATABASE_URL": committed_database}
-    server = subprocess.Popen(  # noqa: ASYNC220 - a server for the test to talk to, not awaited work
-        [sys.executable, "-m", "praxis.backend.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+
+    server = await asyncio.to_thread(start_serving, env={"PRAXIS_DATABASE_URL": committed_database})
+
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if (await http.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "praxis serve did not answer within 30 s"
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                await asyncio.sleep(0.1)
+        assert re.fullmatch(r"http://127\.0\.0\.1:[1-9][0-9]*", server.url), server.url  # the port it bound
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            assert (await http.get("/health")).status_code == 200  # listening before it says so
             workcells = (await http.get("/api/v1/workcells")).json()
             assert [w["name"] for w in workcells] == ["Demo lab: bay 1"]
             docs = await http.get("/docs")
             assert docs.status_code == 200 and "swagger-ui" in docs.text
     finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=15)
+        output = await asyncio.to_thread(server.stop)
     # on loopback with no token it runs open, and says so once
     assert output.count("No API token exists: the API is open to this machine") == 1, output
 
 
-def test_serve_on_the_embedded_server_stops_it_when_terminated(tmp_path: Path) -> None:
+def test_serve_on_the_embedded_server_stops_it_when_terminated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``docker stop`` and service managers send SIGTERM: the server shuts down and so does its database."""
-    environment = {k: v for k, v in os.environ.items() if k != "PRAXIS_DATABASE_URL"}
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "praxis.backend.cli", "serve", "--port", str(port)],
-        env={**environment, "PRAXIS_DATA_DIR": str(tmp_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    monkeypatch.delenv("PRAXIS_DATABASE_URL", raising=False)
+    server = start_serving(env={"PRAXIS_DATA_DIR": str(tmp_path)})
     try:
-        deadline = time.monotonic() + 60
-        while not answers(f"http://127.0.0.1:{port}/health"):
-            assert time.monotonic() < deadline, "praxis serve did not answer within 60 s"
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            time.sleep(0.1)
+        assert httpx.get(f"{server.url}/health").status_code == 200
         assert embedded_server_running(tmp_path / "pgdata")
     finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=30)
+        output = server.stop()
 
-    assert server.returncode == 128 + signal.SIGTERM, output
+    assert server.process.returncode == 128 + signal.SIGTERM, output
     assert "Application shutdown complete" in output
     assert not embedded_server_running(tmp_path / "pgdata")
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url).status_code == 200
-    except httpx.TransportError:
-        return False

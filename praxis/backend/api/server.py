@@ -14,6 +14,8 @@ All these limits are listed in ``praxis.backend.api.limits``.
 from __future__ import annotations
 
 import asyncio
+import socket
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -108,15 +110,43 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, telling ``on_listening`` the address it listens on once it does: with port 0
+    the system picks a free port as the socket is bound, and this is how the caller learns which."""
+
+    def __init__(
+        self, config: uvicorn.Config, on_listening: Callable[[str, int], None] | None = None
+    ) -> None:
+        super().__init__(config)
+        self.on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self.on_listening is not None:
+            self.on_listening(*self.address())
+
+    def address(self) -> tuple[str, int]:
+        """The host and port the server listens on (once started)."""
+        host, port = self.servers[0].sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+
 def http_server(
-    settings: Settings, *, database_url: str, host: str, port: int, **options: Any
-) -> uvicorn.Server:
-    """A uvicorn server for the app on ``database_url``; ``port=0`` takes a free port. ``options``:
-    more ``uvicorn.Config`` settings (the tests turn logging down and bound the shutdown)."""
+    settings: Settings,
+    *,
+    database_url: str,
+    host: str,
+    port: int,
+    on_listening: Callable[[str, int], None] | None = None,
+    **options: Any,
+) -> Server:
+    """A uvicorn server for the app on ``database_url``; ``port=0`` takes a free port, which
+    ``on_listening(host, port)`` is told. ``options``: more ``uvicorn.Config`` settings (the tests
+    turn logging down and bound the shutdown)."""
     config = uvicorn.Config(
         create_app(settings, database_url=database_url),
         host=host,
         port=port,
         **{**uvicorn_options(settings), **options},
     )
-    return uvicorn.Server(config)
+    return Server(config, on_listening)
