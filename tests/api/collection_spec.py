@@ -1,7 +1,7 @@
 """The shape of a row of the collection table: ``CollectionSpec``, and the refusals it lists.
 
 Every collection's routes come from one function (``crud_router``), so the contract they share is
-checked once, in ``test_collections_common.py``, over the table in ``collection_specs``. A row says
+checked once, in ``tests/api/common/``, over the table in ``collection_specs``. A row says
 what differs: the path, the body of a valid create, which fields are required, unique, references or
 filters, and the invalid bodies peculiar to that collection.
 """

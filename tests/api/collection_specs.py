@@ -1,5 +1,5 @@
 """The nine CRUD collections as one table (``CollectionSpec`` rows), for the checks they must all pass
-alike (``test_collections_common.py``, and the live tier's). What only one collection does stays in
+alike (``tests/api/common/``, and the live tier's). What only one collection does stays in
 its own ``test_<collection>_api.py``.
 """
 

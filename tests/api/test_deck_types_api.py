@@ -2,7 +2,7 @@
 
 The contract every collection shares (trailing slashes, paging, ordering by name and fqn, partial
 updates that leave positions alone, stale versions, taken names, 404s, deletes refused while decks
-are of the type) is checked for deck types too, in ``test_collections_common.py``.
+are of the type) is checked for deck types too, in ``tests/api/common/``.
 """
 
 from __future__ import annotations

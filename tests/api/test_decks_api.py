@@ -2,7 +2,7 @@
 
 The contract every collection shares (trailing slashes, paging, ordering, filters by machine, type
 and workcell, partial updates, stale versions, taken names, unknown references, 404s, deletes) is
-checked for decks too, in ``test_collections_common.py``; here is what only decks do.
+checked for decks too, in ``tests/api/common/``; here is what only decks do.
 """
 
 from __future__ import annotations

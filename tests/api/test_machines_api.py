@@ -2,7 +2,7 @@
 
 The contract every collection shares (trailing slashes, paging, ordering by name and fqn, partial
 updates, stale versions, taken names, unknown workcells, 404s, deletes refused while decks are
-mounted) is checked for machines too, in ``test_collections_common.py``.
+mounted) is checked for machines too, in ``tests/api/common/``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The contract every collection shares (trailing slashes, paging, ordering by well and time, filters
 by run and context, partial updates, unknown run, labware, machine, deck or call, 404s, deletes that
-keep the run) is checked for outputs too, in ``test_collections_common.py``.
+keep the run) is checked for outputs too, in ``tests/api/common/``.
 """
 
 from __future__ import annotations

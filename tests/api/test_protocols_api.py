@@ -2,7 +2,7 @@
 
 The contract every collection shares (trailing slashes, paging, ordering by fqn and version, partial
 updates, a taken (fqn, version), 404s, deletes refused while runs exist) is checked for protocol
-definitions too, in ``test_collections_common.py``; here is what only they do.
+definitions too, in ``tests/api/common/``; here is what only they do.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ only they do, above all labware stacking on labware.
 
 The contract every collection shares (trailing slashes, paging, ordering, partial updates, taken
 names, unknown references, 404s, a labware type refused delete while labware uses it) is checked
-for both, in ``test_collections_common.py``.
+for both, in ``tests/api/common/``.
 """
 
 from __future__ import annotations

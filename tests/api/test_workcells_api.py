@@ -2,7 +2,7 @@
 
 The contract every collection shares (trailing slashes, paging, ordering, partial updates, stale
 versions, taken names, 404s, deletes refused while machines, labware, decks or runs are in the
-workcell) is checked for workcells too, in ``test_collections_common.py``.
+workcell) is checked for workcells too, in ``tests/api/common/``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ the run's calls and outputs along.
 
 The contract every collection shares (trailing slashes, paging, ordering by status, filters, renames
 by PATCH and PUT, stale versions, unknown references, 404s, deletes) is checked for runs too, in
-``tests/api/test_collections_common.py``.
+``tests/api/common/``.
 """
 
 from __future__ import annotations
