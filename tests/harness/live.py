@@ -93,8 +93,8 @@ def running_server(database_url: str, settings: Settings | None = None) -> Itera
             raise RuntimeError("the live server did not start; its log says why")
         time.sleep(0.005)
     try:
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url)
+        host, port = server.address()  # bound by the server itself (port 0)
+        yield LiveServer(url=f"http://{host}:{port}", database_url=database_url)
     finally:
         server.should_exit = True
         thread.join(timeout=_START_TIMEOUT_S)
