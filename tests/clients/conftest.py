@@ -17,18 +17,16 @@ import pytest
 
 from tests.clients.lab import ClientLab, lab_on
 from tests.harness.auth import committed_token
-from tests.harness.database import TestServer, process_harness
 from tests.harness.generated_client import GeneratedClient
+from tests.harness.harness import Harness
 from tests.harness.live import LiveServer, running_server
 from tests.harness.typescript import TypeScriptTools, typescript_tools
 
 
 @pytest.fixture(scope="package")
-async def client_tier_server(
-    test_server: TestServer, test_database_url: str, worker_id: str
-) -> AsyncIterator[LiveServer]:
+async def client_tier_server(praxis_harness: Harness, worker_id: str) -> AsyncIterator[LiveServer]:
     """The production server on a committed database of the tier's own."""
-    harness = await process_harness(test_server)  # open while test_database_url is: it closes it
+    harness = praxis_harness
     name = harness.worker_database_name(worker_id, "clients")
     url = await harness.clone(name)
     try:
