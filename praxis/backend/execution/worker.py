@@ -319,7 +319,8 @@ async def serve(url: str, stop: Callable[[], Awaitable[object]]) -> None:
     from praxis.backend.settings import get_settings
 
     settings = get_settings()
-    engine = create_engine(url, pool_size=2, max_overflow=4)
+    # a run's units of work, its flusher and its control reader: three at most at once per run
+    engine = create_engine(url, pool_size=settings.worker_concurrency, max_overflow=2 * settings.worker_concurrency)
     dsn = asyncpg_dsn(url)
     worker = Worker(
         create_sessionmaker(engine),
