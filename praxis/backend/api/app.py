@@ -13,10 +13,11 @@ from praxis.backend.api import errors, openapi
 from praxis.backend.api.access import API_PREFIX, AUTHORIZED, HostAllowlist
 from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit, HeadSizeLimit
 from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
-from praxis.backend.api.routers import discovery, health, labware, runs
+from praxis.backend.api.routers import discovery, health, labware, run_events, runs
 from praxis.backend.api.routers.collections import ROUTERS
 from praxis.backend.db.migrations import head_revision
 from praxis.backend.db.session import create_engine, create_sessionmaker
+from praxis.backend.services.event_hub import EventHub
 from praxis.backend.settings import Settings, get_settings
 
 
@@ -51,9 +52,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         # the schema every /api/v1 request is checked against until it is seen there once (access.py)
         app.state.required_revision = head_revision()
         app.state.schema_ready = False
+        app.state.event_hub = EventHub(url)
         try:
             yield
         finally:
+            await app.state.event_hub.close()
             await engine.dispose()
             await health_engine.dispose()
 
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.add_middleware(HeadSizeLimit, max_bytes=settings.max_head_bytes)
     app.include_router(health.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
+    app.include_router(run_events.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)
     app.include_router(labware.router, prefix=API_PREFIX)
     for router in ROUTERS:

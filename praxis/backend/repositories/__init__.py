@@ -18,6 +18,7 @@ from praxis.backend.repositories.protocol_definition import ProtocolDefinitionRe
 from praxis.backend.repositories.protocol_run import ProtocolRunRepository
 from praxis.backend.repositories.resource import ResourceRepository
 from praxis.backend.repositories.resource_definition import ResourceDefinitionRepository
+from praxis.backend.repositories.run_event import RunEventLog
 from praxis.backend.repositories.workcell import WorkcellRepository
 
 
@@ -51,6 +52,8 @@ class Repositories:
             setattr(self, name, repository(session))
         #: the job queue on this session's transaction (not an aggregate: no table of its own to map)
         self.run_queue = RunQueue(session)
+        #: the runs' stored events (not an aggregate: rows written by the database's triggers)
+        self.run_event = RunEventLog(session)
 
     async def ping(self) -> None:
         """One round trip to the database; raises if it cannot be reached."""

@@ -27,6 +27,10 @@ from praxis.backend.repositories.statements import OPERATORS, bulk_insert, colum
 ModelT = TypeVar("ModelT", bound=Entity)
 
 
+#: bind parameters one statement may carry (PostgreSQL's protocol allows 32,767)
+_MAX_PARAMETERS = 32_000
+
+
 class Repository(Generic[ModelT]):
     """Queries for one aggregate. Subclasses set ``model`` and add their domain queries."""
 
@@ -227,8 +231,14 @@ class Repository(Generic[ModelT]):
         thousand (a run's call log and outputs), where ``create_many``'s objects would go unused."""
         rows = [{"accession_id": new_id(), **row} for row in rows]
         if rows:
+            # one multi-row INSERT per page (not the driver's executemany, a statement per row): a
+            # statement-level trigger (the run events of migration 0005) sees the whole batch at once
+            page = max(1, _MAX_PARAMETERS // len(rows[0]))
             async with self.writing():
-                await self.session.execute(insert(self.model.__table__), rows)
+                for start in range(0, len(rows), page):
+                    await self.session.execute(
+                        insert(self.model.__table__).values(rows[start : start + page])
+                    )
 
     async def update_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Change many rows by primary key (each row: ``accession_id`` and the changed columns), batched."""

@@ -22,6 +22,7 @@ from praxis.backend.models.orm.resource import (
     ResourceOrm,
     ResourceStatus,
 )
+from praxis.backend.models.orm.run_event import RunEventKind, RunEventOrm
 from praxis.backend.models.orm.workcell import WorkcellOrm, WorkcellStatus
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "ResourceOrm",
     "ResourceStatus",
     "RunControl",
+    "RunEventKind",
+    "RunEventOrm",
     "RunStatus",
     "Scope",
     "SourceKind",

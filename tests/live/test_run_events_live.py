@@ -1,0 +1,150 @@
+"""Run events as Server-Sent Events, across processes: a run executed by a ``praxis worker`` is
+watched through a second API instance; a client that reconnects with ``Last-Event-ID`` misses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import textwrap
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from praxis.backend.services.discovery import DiscoveryService
+from tests.builders import Builders
+from tests.harness.events import Event, read_events
+from tests.harness.execution import wait_for_end, worker_process
+from tests.harness.live import LiveServer, running_server
+
+RUNS = "/api/v1/protocols/runs"
+
+PROTOCOLS = """
+from praxis.backend.protocols import current_run, protocol, protocol_function
+
+@protocol_function
+def tick(n: int) -> int:
+    return n
+
+@protocol
+def ticks(count: int = 3) -> int:
+    for n in range(count):
+        tick(n)
+    current_run().record_output("ticks", count)
+    return count
+"""
+
+
+@pytest.fixture
+async def ticks(live_server: LiveServer, tmp_path: Path) -> str:
+    (tmp_path / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
+
+    async def discover(repos: Builders) -> str:
+        found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(tmp_path)
+        return str(found.definitions[0].accession_id)
+
+    return await live_server.arrange(discover)
+
+
+@pytest.fixture
+def second_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    """Another API process's worth of server (its own event hub) on the same database."""
+    with running_server(live_server.database_url) as server:
+        yield server
+
+
+async def create_run(http: httpx.AsyncClient, definition: str, count: int) -> str:
+    response = await http.post(
+        RUNS, json={"protocol_definition_id": definition, "input_parameters": {"count": count}}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["accession_id"])
+
+
+async def stored_event_ids(live_server: LiveServer, run_id: str) -> list[int]:
+    async with live_server.connection() as connection:
+        rows = await connection.fetch(
+            "SELECT id FROM run_event WHERE protocol_run_id = $1 ORDER BY id", uuid.UUID(run_id)
+        )
+    return [row["id"] for row in rows]
+
+
+@pytest.mark.slow(seconds=8)
+async def test_a_client_of_a_second_api_instance_sees_a_run_executed_by_a_worker_live(
+    live_server: LiveServer, live_client: httpx.AsyncClient, second_server: LiveServer, ticks: str
+) -> None:
+    run_id = await create_run(live_client, ticks, 3)
+    async with httpx.AsyncClient(base_url=second_server.url, timeout=60) as watcher:
+        watching = asyncio.create_task(read_events(watcher, f"{RUNS}/{run_id}/events"))
+        await asyncio.sleep(0.5)  # the watcher is attached before anything happens (its stream is live)
+        with worker_process(live_server.database_url):
+            assert (await live_client.post(f"{RUNS}/{run_id}/queue")).status_code == 200
+            events, ended_by_server = await asyncio.wait_for(watching, 60)
+
+    statuses = [e.data["status"] for e in events if e.kind == "status"]
+    calls = [(e.kind, e.data["function_name"]) for e in events if e.kind.startswith("call_")]
+    outputs = [(e.data["name"], e.data["numeric_value"]) for e in events if e.kind == "output"]
+    assert ended_by_server  # the stream ends when the run does
+    assert statuses == ["pending", "queued", "running", "completed"]
+    assert calls == [
+        ("call_started", "ticks"),
+        *[(kind, "tick") for _ in range(3) for kind in ("call_started", "call_ended")],
+        ("call_ended", "ticks"),
+    ]
+    assert outputs == [("ticks", 3.0)]
+    assert [e.id for e in events] == await stored_event_ids(live_server, run_id)
+    assert all(e.data["run_id"] == run_id for e in events)
+
+
+@pytest.mark.slow(seconds=15)
+async def test_a_client_reconnecting_with_last_event_id_misses_no_event_of_a_1000_call_run(
+    live_server: LiveServer, live_client: httpx.AsyncClient, ticks: str
+) -> None:
+    run_id = await create_run(live_client, ticks, 1000)
+    url = f"{RUNS}/{run_id}/events"
+    received: list[Event] = []
+    connections = 0
+    pick = random.Random(21)
+    with worker_process(live_server.database_url):
+        assert (await live_client.post(f"{RUNS}/{run_id}/queue")).status_code == 200
+        ended = False
+        while not ended:  # hang up after a few events each time, and resume where it stopped
+            connections += 1
+            last = received[-1].id if received else None
+            events, ended = await read_events(
+                live_client, url, last_event_id=last, stop_after=pick.randint(1, 400)
+            )
+            received += events
+        await wait_for_end(live_server.database_url, run_id)
+
+    ids = [e.id for e in received]
+    assert connections > 5
+    assert ids == await stored_event_ids(live_server, run_id)  # every stored event, once, in order
+    assert sum(e.kind == "call_started" for e in received) == 1001
+    assert sum(e.kind == "call_ended" for e in received) == 1001
+    assert received[-1].data["status"] == "completed"
+
+
+async def test_every_run_status_change_reaches_the_stream_of_all_runs(
+    live_server: LiveServer, live_client: httpx.AsyncClient, ticks: str
+) -> None:
+    first = await create_run(live_client, ticks, 1)
+    watching = asyncio.create_task(read_events(live_client, f"{RUNS}/events", stop_after=3))
+    await asyncio.sleep(0.5)
+    second = await create_run(live_client, ticks, 1)
+    for run in (first, second):
+        assert (
+            await live_client.post(f"{RUNS}/{run}/cancel", json={"reason": "not today"})
+        ).status_code == 200
+    await live_client.post(f"{RUNS}/{first}/queue")  # refused (409): no event
+
+    events, _ = await asyncio.wait_for(watching, 30)
+
+    assert [(e.data["run_id"], e.data["status"]) for e in events] == [
+        (second, "pending"),
+        (first, "cancelled"),
+        (second, "cancelled"),
+    ]
+    assert {e.kind for e in events} == {"status"}
