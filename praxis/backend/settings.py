@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         description="Let requests without a token in while no token exists. 'praxis serve' decides it: "
         "on for a loopback address (or with --insecure-open), off on any other.",
     )
+    event_buffer: int = Field(
+        default=256,
+        ge=1,
+        description="Events held in memory per event-stream client; one that falls further behind "
+        "catches up from the stored events instead (a stalled client never grows memory).",
+    )
     pool_size: int = 10
     max_overflow: int = 20
     pool_timeout: float = Field(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+ENDED = {"completed", "failed", "cancelled"}
 
 
 @dataclass(frozen=True)
@@ -19,24 +22,30 @@ class Event:
 async def read_events(
     http: httpx.AsyncClient, url: str, *, last_event_id: int | None = None, stop_after: int | None = None
 ) -> tuple[list[Event], bool]:
-    """The stream's events, and whether the server ended it; ``stop_after``: the client hangs up
-    after that many (as a dropped connection would)."""
+    """The stream's events, and whether the run ended (its last event is the status that ends it);
+    ``stop_after``: the client hangs up after that many (as a dropped connection would)."""
     headers = {"Accept": "text/event-stream"}
     if last_event_id is not None:
         headers["Last-Event-ID"] = str(last_event_id)
-    events: list[Event] = []
-    fields: dict[str, str] = {}
     async with http.stream("GET", url, headers=headers) as response:
         assert response.status_code == 200, (await response.aread()).decode()
         assert response.headers["content-type"].startswith("text/event-stream")
-        async for line in response.aiter_lines():
-            if line == "":
-                if "data" in fields:
-                    events.append(Event(int(fields["id"]), fields["event"], json.loads(fields["data"])))
-                    if stop_after is not None and len(events) >= stop_after:
-                        return events, False
-                fields = {}
-            elif not line.startswith(":"):
-                name, _, value = line.partition(":")
-                fields[name] = value.removeprefix(" ")
-    return events, True
+        events = await parse(response.aiter_lines(), stop_after)
+    return events, bool(events) and events[-1].kind == "status" and events[-1].data["status"] in ENDED
+
+
+async def parse(lines: AsyncIterator[str], stop_after: int | None = None) -> list[Event]:
+    """The events in a stream's lines, until it ends (or ``stop_after`` of them)."""
+    events: list[Event] = []
+    fields: dict[str, str] = {}
+    async for line in lines:
+        if line == "":
+            if "data" in fields:
+                events.append(Event(int(fields["id"]), fields["event"], json.loads(fields["data"])))
+                if stop_after is not None and len(events) >= stop_after:
+                    break
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            fields[name] = value.removeprefix(" ")
+    return events

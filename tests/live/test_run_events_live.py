@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ import httpx
 import pytest
 
 from praxis.backend.services.discovery import DiscoveryService
+from praxis.backend.settings import Settings
 from tests.builders import Builders
-from tests.harness.events import Event, read_events
+from tests.harness.events import Event, parse, read_events
 from tests.harness.execution import wait_for_end, worker_process
 from tests.harness.live import LiveServer, running_server
 
@@ -81,12 +83,12 @@ async def test_a_client_of_a_second_api_instance_sees_a_run_executed_by_a_worker
         await asyncio.sleep(0.5)  # the watcher is attached before anything happens (its stream is live)
         with worker_process(live_server.database_url):
             assert (await live_client.post(f"{RUNS}/{run_id}/queue")).status_code == 200
-            events, ended_by_server = await asyncio.wait_for(watching, 60)
+            events, run_ended = await asyncio.wait_for(watching, 60)
 
     statuses = [e.data["status"] for e in events if e.kind == "status"]
     calls = [(e.kind, e.data["function_name"]) for e in events if e.kind.startswith("call_")]
     outputs = [(e.data["name"], e.data["numeric_value"]) for e in events if e.kind == "output"]
-    assert ended_by_server  # the stream ends when the run does
+    assert run_ended  # and the server closed the stream after the status that ended the run
     assert statuses == ["pending", "queued", "running", "completed"]
     assert calls == [
         ("call_started", "ticks"),
@@ -148,3 +150,37 @@ async def test_every_run_status_change_reaches_the_stream_of_all_runs(
         (second, "cancelled"),
     ]
     assert {e.kind for e in events} == {"status"}
+
+
+@pytest.fixture
+def small_buffer_server(committed_database: str) -> Iterator[LiveServer]:
+    with running_server(committed_database, Settings(event_buffer=4)) as server:
+        yield server
+
+
+@pytest.mark.slow(seconds=12)
+async def test_a_client_that_stalls_then_reads_on_gets_every_event_from_the_stored_rows(
+    small_buffer_server: LiveServer, tmp_path: Path
+) -> None:
+    live_server = small_buffer_server
+    (tmp_path / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
+
+    async def discover(repos: Builders) -> str:
+        found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(tmp_path)
+        return str(found.definitions[0].accession_id)
+
+    definition = await live_server.arrange(discover)
+    # a small receive window: the server's writes back up as soon as the client stops reading
+    transport = httpx.AsyncHTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60, transport=transport) as http:
+        run_id = await create_run(http, definition, 1000)
+        received: list[Event] = []
+        async with http.stream("GET", f"{RUNS}/{run_id}/events") as response:
+            lines = response.aiter_lines()
+            with worker_process(live_server.database_url):
+                assert (await http.post(f"{RUNS}/{run_id}/queue")).status_code == 200
+                await wait_for_end(live_server.database_url, run_id)  # meanwhile the client reads nothing
+            received = await parse(lines)
+
+    assert [e.id for e in received] == await stored_event_ids(live_server, run_id)
+    assert received[-1].data["status"] == "completed"

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         # the schema every /api/v1 request is checked against until it is seen there once (access.py)
         app.state.required_revision = head_revision()
         app.state.schema_ready = False
-        app.state.event_hub = EventHub(url)
+        app.state.event_hub = EventHub(url, capacity=settings.event_buffer)
         try:
             yield
         finally:

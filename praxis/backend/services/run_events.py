@@ -14,9 +14,11 @@ hub overflowed reads what it missed from the stored rows, so no event is lost an
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +27,9 @@ from praxis.backend.services.event_hub import EventHub, RunEvent, Subscriber
 from praxis.backend.services.unit_of_work import UnitOfWork
 
 __all__ = ["KEEPALIVE_SECONDS", "REPLAY_PAGE", "all_runs_stream", "format_event", "run_stream"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 #: a comment line sent to an idle stream this often: proxies keep it open, a gone client is noticed
 KEEPALIVE_SECONDS = 15.0
@@ -43,6 +48,18 @@ def ends_run(event: RunEvent) -> bool:
     return event.kind == RunEventKind.STATUS.value and event.data.get("status") in _FINISHED
 
 
+def _whole(read: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """A read that runs to its end even when its stream is cancelled (the client hung up): a unit of
+    work cut off mid-query would hand its connection back to the pool broken."""
+
+    @functools.wraps(read)
+    async def whole(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.shield(read(*args, **kwargs))
+
+    return whole
+
+
+@_whole
 async def _stored(
     sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID | None, after: int
 ) -> list[RunEvent]:
@@ -54,11 +71,13 @@ async def _stored(
         return [RunEvent.of(row) for row in rows]
 
 
+@_whole
 async def run_has_ended(sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID) -> bool:
     async with UnitOfWork(sessions) as uow:
         return (await uow.repos.protocol_run.get(run_id)).status.value in _FINISHED
 
 
+@_whole
 async def last_status_event(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with UnitOfWork(sessions) as uow:
         return await uow.repos.run_event.last_id()
