@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from praxis.backend import run_commands
 from praxis.backend.db.runtime import DatabaseTarget, resolve_database
 from praxis.backend.errors import PraxisError
 from praxis.backend.repositories import Repositories
@@ -28,6 +29,8 @@ db_app = typer.Typer(help="The database: schema migrations and demo data.", no_a
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(help="API tokens: who may use the HTTP API, and for what.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.command("run")(run_commands.run)
+app.add_typer(run_commands.runs_app, name="runs")
 console = Console()
 
 T = TypeVar("T")
