@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from praxis.backend.api import errors, openapi
+from praxis.backend.api import errors, openapi, pages
 from praxis.backend.api.access import API_PREFIX, AUTHORIZED, HostAllowlist
 from praxis.backend.api.limits import BodyReadTimeout, BodySizeLimit, HeadSizeLimit
 from praxis.backend.api.methods import HeadAsGet, NoTrailingNewline
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.add_middleware(HostAllowlist, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(HeadSizeLimit, max_bytes=settings.max_head_bytes)
     app.include_router(health.router)
+    app.include_router(pages.router)
     app.include_router(discovery.router, prefix=API_PREFIX)
     app.include_router(run_events.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)

@@ -1,0 +1,114 @@
+"""The run pages in a real browser (Debian's Chromium, driven by Playwright): a run queued from
+``/runs`` appears there without a reload; its page grows its call tree as a worker executes it, and
+shows the plate read as a heatmap with one cell per well of the plate's geometry, coloured by value."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from tests.builders import Builders
+from tests.harness.execution import build_lab, worker_process
+from tests.harness.live import LiveServer
+
+CHROMIUM = os.environ.get("PRAXIS_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "run-page.png"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Chromium from the system's package (``.ci/run`` installs it): Playwright downloads nothing."""
+    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1100, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+async def lab(live_server: LiveServer) -> None:
+    async def arrange(repos: Builders) -> None:
+        await build_lab(repos, repos.repositories)
+
+    await live_server.arrange(arrange)
+
+
+def rgb(fill: str) -> tuple[int, ...]:
+    match = re.fullmatch(r"rgb\((\d+),(\d+),(\d+)\)", fill)
+    assert match, fill
+    return tuple(int(v) for v in match.groups())
+
+
+@pytest.mark.slow(seconds=15)
+async def test_a_queued_run_appears_and_its_page_grows_its_tree_and_heatmap_without_reloading(
+    live_server: LiveServer, lab: None, page: Page
+) -> None:
+    await page.goto(f"{live_server.url}/runs")
+    await page.select_option("select[name=protocol_definition_id]", label="absorbance_read 1.1.0")
+    await page.select_option("select[name=workcell_id]", label="assay cell")
+    await page.click("button[type=submit]")
+
+    new_row = page.locator("tbody tr", has=page.locator(".status.queued"))
+    await expect(new_row).to_have_count(1)  # pushed by the stream of all runs: no reload
+    await new_row.locator("a").click()
+    await expect(page.locator("#status")).to_have_text("queued")
+    await expect(page.locator("#calls li")).to_have_count(0)
+    await page.evaluate("window.loadedOnce = true")
+
+    with worker_process(live_server.database_url):
+        await expect(page.locator("#status")).to_have_text("completed")
+        await expect(page.locator("rect.well")).to_have_count(96)
+
+    assert await page.evaluate("window.loadedOnce") is True  # the same page throughout
+    root = page.locator("#calls > li")
+    await expect(root.locator("> .fn")).to_have_text("absorbance_read")
+    await expect(root.locator("> ul > li > .fn")).to_have_text("read_absorbance")
+    await expect(page.locator("#calls .status.completed")).to_have_count(2)
+    cells = await page.locator("svg.heatmap rect.well").evaluate_all(
+        "cells => cells.map(c => [c.dataset.well, Number(c.dataset.value), c.getAttribute('fill')])"
+    )
+    wells = {well for well, _, _ in cells}
+    assert wells == {f"{row}{column}" for row in "ABCDEFGH" for column in range(1, 13)}  # 8 x 12
+    by_value = sorted(cells, key=lambda cell: cell[1])
+    darkness = [-sum(rgb(fill)) for _, _, fill in by_value]
+    assert darkness == sorted(darkness)  # the higher the value, the darker the cell
+    assert by_value[0][1] < by_value[-1][1]
+    legend = page.locator(".legend")
+    await expect(legend.locator(".min")).to_have_text(f"{by_value[0][1]:g}")
+    await expect(legend.locator(".max")).to_have_text(f"{by_value[-1][1]:g}")
+    await expect(legend).to_contain_text("OD")
+    await expect(legend.locator(".measured")).not_to_be_empty()
+    title = page.locator("rect.well[data-well=A1] title")
+    await expect(title).to_have_text(re.compile(r"^A1: [0-9.e-]+ OD$"))
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+async def test_the_pages_run_without_javascript_errors(
+    live_server: LiveServer, lab: None, page: Page
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    await page.goto(f"{live_server.url}/runs")
+    await page.fill("input[name=input_parameters]", "{not json")
+    await page.click("button[type=submit]")
+    await expect(page.locator("#message")).to_contain_text("parameters")
+
+    assert errors == []
