@@ -320,7 +320,7 @@ async def test_a_runs_wells_come_back_as_a_plate_grid(client: httpx.AsyncClient,
     assert (plate["wells"]["A1"], plate["wells"]["H12"], len(plate["wells"])) == (0.0, 95.0, 96)
 
 
-async def test_a_partly_read_plate_has_nulls_and_the_smallest_format_that_holds_it(
+async def test_a_partly_read_plate_without_labware_is_a_96_well_plate_with_nulls(
     client: httpx.AsyncClient, repos: Builders
 ) -> None:
     run = await repos.protocol_run.create()
@@ -331,9 +331,38 @@ async def test_a_partly_read_plate_has_nulls_and_the_smallest_format_that_holds_
         await client.get(f"{API}/protocols/runs/{run.accession_id}/outputs/plate", params={"name": "od"})
     ).json()
 
-    assert (plate["rows"], plate["columns"]) == (list("ABCD"), 6)  # a 24-well plate holds D5
-    assert plate["grid"][3] == [None, None, None, None, 2.0, None]
-    assert plate["grid"][0] == [1.0, None, None, None, None, None]
+    assert (plate["rows"], plate["columns"]) == (list("ABCDEFGH"), 12)
+    assert plate["grid"][3][:6] == [None, None, None, None, 2.0, None]
+    assert plate["grid"][0][:2] == [1.0, None]
+    assert (plate["min_value"], plate["max_value"]) == (1.0, 2.0)
+
+
+async def test_a_plate_takes_its_geometry_from_its_labware_definition_and_gives_its_measurement_time(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create()
+    definition = await repos.resource_definition.create(properties={"num_items_x": 24, "num_items_y": 16})
+    plate_384 = await repos.resource.create(resource_definition=definition)
+    measured = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+    for well, value in (("A1", 0.25), ("P24", 1.5), ("C3", 0.5)):  # three wells of 384: a partial plate
+        await repos.data_output.create(
+            protocol_run=run,
+            name="od",
+            well_name=well,
+            numeric_value=value,
+            resource=plate_384,
+            measured_at=measured,
+        )
+
+    plate = (
+        await client.get(f"{API}/protocols/runs/{run.accession_id}/outputs/plate", params={"name": "od"})
+    ).json()
+
+    assert (len(plate["rows"]), plate["columns"]) == (16, 24)
+    assert plate["grid"][15][23] == 1.5 and plate["grid"][2][2] == 0.5
+    assert sum(value is not None for row in plate["grid"] for value in row) == 3
+    assert (plate["min_value"], plate["max_value"]) == (0.25, 1.5)
+    assert plate["measured_at"] == "2026-12-06T09:30:00Z"
 
 
 async def test_a_plate_of_nothing_is_404(client: httpx.AsyncClient, repos: Builders) -> None:

@@ -63,6 +63,9 @@ def test_well_names_and_rows() -> None:
     assert well_names(96)[:2] == ["A1", "A2"] and well_names(96)[12] == "B1" and len(well_names(384)) == 384
     assert (row_label(0), row_label(25), row_label(26), row_label(31)) == ("A", "Z", "AA", "AF")
     assert split_well("AF48") == (31, 48)
+    for malformed in ("", "A", "7", "A0", "1A", "A-1", "ABC1"):
+        with pytest.raises(ValueError, match="not a well name"):
+            split_well(malformed)
 
 
 async def test_wells_and_their_plate(repos: Builders, repositories: Repositories) -> None:
@@ -75,10 +78,10 @@ async def test_wells_and_their_plate(repos: Builders, repositories: Repositories
     plate = await service.plate(run.accession_id, "od")
 
     assert [w.well_name for w in wells[:7]] == ["A1", "A2", "A3", "A4", "A5", "A6", "B1"]
-    assert (plate.rows, plate.columns, plate.grid[3]) == (
-        ["A", "B", "C", "D"],
-        6,
-        [18.0, 19.0, 20.0, 21.0, 22.0, 23.0],
+    assert (plate.rows, plate.columns, plate.grid[3][:7]) == (  # no labware: a 96-well plate
+        list("ABCDEFGH"),
+        12,
+        [18.0, 19.0, 20.0, 21.0, 22.0, 23.0, None],
     )
     with pytest.raises(InvalidValueError) as raised:
         await service.create_wells({"protocol_run_id": run.accession_id, "name": "od", "values": [1.0] * 7})

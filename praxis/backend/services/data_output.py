@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import string
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from praxis.backend.errors import InvalidReferenceError, InvalidValueError, NotFoundError
-from praxis.backend.models.orm import DataOutputOrm, DataType
+from praxis.backend.models.orm import DataOutputOrm, DataType, ResourceDefinitionOrm
 from praxis.backend.services.base import CrudService
 
 VALUE_FIELD = {DataType.NUMERIC: "numeric_value", DataType.JSON: "json_value", DataType.TEXT: "text_value"}
@@ -31,10 +33,38 @@ def row_index(label: str) -> int:
     return (string.ascii_uppercase.index(label[0]) + 1) * 26 + string.ascii_uppercase.index(label[1])
 
 
+_WELL = re.compile(r"([A-Za-z]{1,2})([1-9][0-9]{0,3})")
+
+
 def split_well(well: str) -> tuple[int, int]:
-    """``"B7"`` -> (1, 7): zero-based row, one-based column."""
-    letters = well.rstrip(string.digits)
-    return row_index(letters), int(well[len(letters) :])
+    """``"B7"`` -> (1, 7): zero-based row, one-based column; ValueError for anything not a well's name
+    (one or two row letters, then a column from 1)."""
+    match = _WELL.fullmatch(well)
+    if match is None:
+        raise ValueError(f"{well!r} is not a well name (row letters then a column number, like 'B7')")
+    return row_index(match.group(1)), int(match.group(2))
+
+
+#: the geometry of a plate whose labware definition says nothing (as upstream PyLabPraxis draws it)
+DEFAULT_GEOMETRY = PLATE_FORMATS[96]
+_WELL_COUNT = re.compile(r"(?<![0-9])(6|12|24|48|96|384|1536)[_ -]?well", re.IGNORECASE)
+
+
+def plate_geometry(definition: ResourceDefinitionOrm | None) -> tuple[int, int]:
+    """(rows, columns) of a plate of labware ``definition``: from its ``properties`` (``num_items_y`` x
+    ``num_items_x``, PyLabRobot's words, or ``rows`` x ``columns``), else a standard well count in its
+    name or factory (``cor_96_wellplate_360uL_Fb``: 8 x 12), else (or with no definition) 96 wells."""
+    if definition is None:
+        return DEFAULT_GEOMETRY
+    props = definition.properties or {}
+    for rows_key, columns_key in (("num_items_y", "num_items_x"), ("rows", "columns")):
+        rows, columns = props.get(rows_key), props.get(columns_key)
+        if isinstance(rows, int) and isinstance(columns, int) and rows > 0 and columns > 0:
+            return rows, columns
+    for text in (definition.name, definition.fqn):
+        if match := _WELL_COUNT.search(text or ""):
+            return PLATE_FORMATS[int(match.group(1))]
+    return DEFAULT_GEOMETRY
 
 
 def well_names(count: int) -> list[str]:
@@ -45,9 +75,11 @@ def well_names(count: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Plate:
-    """A run's well values of one name, laid out on the smallest standard plate that holds them; the
-    API answers it as it is (``GET /protocols/runs/{id}/outputs/plate``). ``rows`` are the row letters,
-    ``grid`` one list per row (``null`` for a well with no value), ``wells`` the same values by name."""
+    """A run's well values of one name, laid out on the plate's geometry (``plate_geometry``, grown to
+    hold every well read); the API answers it as it is (``GET /protocols/runs/{id}/outputs/plate``).
+    ``rows`` are the row letters, ``grid`` one list per row (``null`` for a well with no value: a partial
+    plate), ``wells`` the same values by name, ``min_value``/``max_value`` their range and
+    ``measured_at`` the latest measurement time among them."""
 
     protocol_run_id: uuid.UUID
     name: str
@@ -57,6 +89,9 @@ class Plate:
     columns: int
     wells: dict[str, float]
     grid: list[list[float | None]]
+    min_value: float
+    max_value: float
+    measured_at: datetime | None
 
 
 class DataOutputService(CrudService[DataOutputOrm]):
@@ -141,12 +176,17 @@ class DataOutputService(CrudService[DataOutputOrm]):
             assert output.well_name is not None and output.numeric_value is not None
             wells[output.well_name.upper()] = output.numeric_value
         positions = {well: split_well(well) for well in wells}
-        need_rows = max(r for r, _ in positions.values()) + 1
-        need_columns = max(c for _, c in positions.values())
-        fits = [
-            fmt for fmt in sorted(PLATE_FORMATS.values()) if fmt[0] >= need_rows and fmt[1] >= need_columns
-        ]
-        row_count, columns = fits[0] if fits else (need_rows, need_columns)
+        plate_ids = {output.resource_id for output in outputs}
+        plate_id = resource_id or (plate_ids.pop() if len(plate_ids) == 1 else None)
+        resource = await self.repos.resource.get_or_none(plate_id) if plate_id else None
+        definition = (
+            await self.repos.resource_definition.get_or_none(resource.resource_definition_id)
+            if resource
+            else None
+        )
+        row_count, columns = plate_geometry(definition)
+        row_count = max(row_count, *(r + 1 for r, _ in positions.values()))
+        columns = max(columns, *(c for _, c in positions.values()))
         grid: list[list[float | None]] = [[None] * columns for _ in range(row_count)]
         for well, (r, c) in positions.items():
             grid[r][c - 1] = wells[well]
@@ -159,4 +199,7 @@ class DataOutputService(CrudService[DataOutputOrm]):
             columns=columns,
             wells=wells,
             grid=grid,
+            min_value=min(wells.values()),
+            max_value=max(wells.values()),
+            measured_at=max((o.measured_at for o in outputs if o.measured_at is not None), default=None),
         )

@@ -1,42 +1,20 @@
 """What the run pages show, gathered in one place: a run with its protocol and workcell, its call
 tree, its outputs, and each plate read laid out on the plate's real geometry.
 
-**Plate geometry** comes from the labware definition of the plate the values were read from: its
-``properties`` (``num_items_y`` x ``num_items_x``, PyLabRobot's words, or ``rows`` x ``columns``), else a
-standard well count in its name or factory (``cor_96_wellplate_360uL_Fb``: 96 -> 8 x 12); a read with no
-plate, or a definition that says neither, is drawn as a 96-well plate (PyLabPraxis's default), grown
-to hold every well read. Wells not read stay empty (a partial plate).
+Plate geometry: ``data_output.plate_geometry`` (the plate's labware definition; 96 wells without one),
+grown to hold every well read. Wells not read stay empty (a partial plate).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from praxis.backend.models.orm import DataOutputOrm, DataType, ProtocolRunOrm, ResourceDefinitionOrm
+from praxis.backend.models.orm import DataOutputOrm, DataType, ProtocolRunOrm
 from praxis.backend.repositories import Repositories
-from praxis.backend.services.data_output import PLATE_FORMATS, row_label, split_well
+from praxis.backend.services.data_output import plate_geometry, row_label, split_well
 from praxis.backend.services.protocol import CallTree, nest_calls
-
-DEFAULT_GEOMETRY = PLATE_FORMATS[96]
-_WELL_COUNT = re.compile(r"(?<![0-9])(6|12|24|48|96|384|1536)[_ -]?well", re.IGNORECASE)
-
-
-def plate_geometry(definition: ResourceDefinitionOrm | None) -> tuple[int, int]:
-    """(rows, columns) of a plate of ``definition`` (see the module's doc)."""
-    if definition is None:
-        return DEFAULT_GEOMETRY
-    props = definition.properties or {}
-    for rows_key, columns_key in (("num_items_y", "num_items_x"), ("rows", "columns")):
-        rows, columns = props.get(rows_key), props.get(columns_key)
-        if isinstance(rows, int) and isinstance(columns, int) and rows > 0 and columns > 0:
-            return rows, columns
-    for text in (definition.name, definition.fqn):
-        if match := _WELL_COUNT.search(text or ""):
-            return PLATE_FORMATS[int(match.group(1))]
-    return DEFAULT_GEOMETRY
 
 
 @dataclass
@@ -112,7 +90,7 @@ async def plate_reads(
         plate = plates[key]
         try:
             row, column = split_well(output.well_name)
-        except (ValueError, IndexError):
+        except ValueError:
             others.append(output)
             continue
         plate.rows, plate.columns = max(plate.rows, row + 1), max(plate.columns, column)
