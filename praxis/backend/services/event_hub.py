@@ -35,6 +35,8 @@ __all__ = ["EventHub", "RunEvent", "Subscriber"]
 
 log = logging.getLogger(__name__)
 
+#: the hub's connection as ``pg_stat_activity`` names it
+APPLICATION_NAME = "praxis-event-hub"
 #: events one read of the hub takes at most (a batch of 1,000 calls makes about 2,000)
 READ_PAGE = 2000
 
@@ -167,6 +169,7 @@ class EventHub:
         self._connection = await self._engine.connect()
         raw = (await self._connection.get_raw_connection()).driver_connection
         assert raw is not None  # asyncpg's connection under SQLAlchemy's adapter
+        await raw.execute(f"SET application_name = '{APPLICATION_NAME}'")
         raw.add_termination_listener(self._terminated)
         await raw.add_listener(EVENTS_CHANNEL, self._heard)
         self._lost = False
