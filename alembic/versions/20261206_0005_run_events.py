@@ -1,4 +1,9 @@
-"""Run events: every status change, call started or ended, and output recorded, stored as numbered
+"""Run events, and outputs that can be corrected.
+
+Outputs: ``version`` (a correction of a value is versioned, as other edited aggregates are) and
+``measurement_conditions`` (JSON); both have defaults, so existing rows need no rewrite.
+
+Run events: every status change, call started or ended, and output recorded, stored as numbered
 rows (``run_event``) by triggers, and announced on channel ``praxis_run_events`` once per statement
 and run (PostgreSQL folds a transaction's identical notifications into one: one per batch).
 
@@ -65,9 +70,23 @@ def upgrade() -> None:
         "ix_run_event_status_id", "run_event", ["id"], postgresql_where=sa.text("kind = 'status'")
     )
     _execute_script(EVENTS_INSTALL)
+    op.add_column(
+        "function_data_output", sa.Column("version", sa.Integer(), server_default="1", nullable=False)
+    )
+    op.add_column(
+        "function_data_output",
+        sa.Column(
+            "measurement_conditions",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default="{}",
+            nullable=False,
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("function_data_output", "measurement_conditions")
+    op.drop_column("function_data_output", "version")
     _execute_script(EVENTS_UNINSTALL)
     op.drop_index("ix_run_event_status_id", table_name="run_event")
     op.drop_index("ix_run_event_protocol_run_id_id", table_name="run_event")

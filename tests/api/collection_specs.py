@@ -332,7 +332,7 @@ OUTPUTS = CollectionSpec(
     id="outputs",
     path="outputs",
     body=_output,
-    versioned=False,
+    versioned=True,
     required=("protocol_run_id", "name"),
     stray_field="raw",
     references=("protocol_run_id", "resource_id", "machine_id", "deck_id", "function_call_id"),
@@ -355,7 +355,8 @@ OUTPUTS = CollectionSpec(
         Refusal("quality-negative", {"data_quality_score": -0.1}, "data_quality_score"),
     ),
     invalid_updates=(
-        Refusal("value-is-fixed", {"numeric_value": 9.9}, "numeric_value"),
+        Refusal("value-in-another-column", {"text_value": "high"}, "text_value", rule=True),
+        Refusal("value-not-cleared", {"numeric_value": None}, "numeric_value"),
         Refusal("type-is-fixed", {"data_type": "text"}, "data_type"),
         Refusal(
             "run-is-fixed", {"protocol_run_id": "01a20e5a-0000-7000-8000-000000000000"}, "protocol_run_id"

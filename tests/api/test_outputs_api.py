@@ -379,3 +379,62 @@ async def test_a_plate_of_nothing_is_404(client: httpx.AsyncClient, repos: Build
         entity="protocol_run",
     )
     assert (await client.get(url)).status_code == 422  # the name is required
+
+
+async def test_a_wells_value_is_corrected_by_patch_and_put_versioned_and_the_plate_shows_it(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create()
+    well = await repos.data_output.create(protocol_run=run, name="od", well_name="B2", numeric_value=9.9)
+    item = f"{URL}/{well.accession_id}"
+
+    corrected = await client.patch(item, json={"numeric_value": 0.99, "version": 1})
+    stale = await client.patch(item, json={"numeric_value": 5.0, "version": 1})
+    again = await client.put(item, json={"numeric_value": 0.98, "version": 2})
+    plate = (
+        await client.get(f"{API}/protocols/runs/{run.accession_id}/outputs/plate", params={"name": "od"})
+    ).json()
+
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["numeric_value"], corrected.json()["version"]) == (0.99, 2)
+    assert_error(stale, 409, "conflict", field="version")
+    assert again.status_code == 200, again.text
+    assert again.json()["version"] == 3
+    assert plate["wells"] == {"B2": 0.98}
+
+
+async def test_a_correction_in_the_wrong_column_or_clearing_the_value_is_refused(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create()
+    well = await repos.data_output.create(protocol_run=run, name="od", well_name="B2", numeric_value=9.9)
+    item = f"{URL}/{well.accession_id}"
+
+    wrong = await client.patch(item, json={"text_value": "high"})
+    cleared = await client.patch(item, json={"numeric_value": None})
+
+    assert_error(wrong, 409, "invalid_value", field="text_value")
+    assert_error(cleared, 422, "validation_error", field="numeric_value")
+    assert (await client.get(item)).json()["numeric_value"] == 9.9
+
+
+async def test_an_output_carries_its_measurement_conditions(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    run = await repos.protocol_run.create()
+    conditions = {"wavelength_nm": 600, "temperature_c": 25.0, "read_height_mm": 6.5}
+
+    created = await client.post(
+        URL,
+        json={
+            "protocol_run_id": str(run.accession_id),
+            "name": "od",
+            "numeric_value": 0.4,
+            "measurement_conditions": conditions,
+        },
+    )
+
+    assert created.status_code == 201, created.text
+    assert (await client.get(f"{URL}/{created.json()['accession_id']}")).json()[
+        "measurement_conditions"
+    ] == conditions

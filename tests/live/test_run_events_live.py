@@ -184,3 +184,30 @@ async def test_a_client_that_stalls_then_reads_on_gets_every_event_from_the_stor
 
     assert [e.id for e in received] == await stored_event_ids(live_server, run_id)
     assert received[-1].data["status"] == "completed"
+
+
+@pytest.fixture
+def short_body_timeout_server(committed_database: str) -> Iterator[LiveServer]:
+    with running_server(committed_database, Settings(body_timeout=0.5)) as server:
+        yield server
+
+
+async def test_a_stream_outlives_the_request_body_deadline(
+    short_body_timeout_server: LiveServer, tmp_path: Path
+) -> None:
+    """The body deadline (PRAXIS_BODY_TIMEOUT) is the body's: a stream waits on the client for hours."""
+    server = short_body_timeout_server
+    (tmp_path / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
+
+    async def discover(repos: Builders) -> str:
+        found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(tmp_path)
+        return str(found.definitions[0].accession_id)
+
+    definition = await server.arrange(discover)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        watching = asyncio.create_task(read_events(http, f"{RUNS}/events", stop_after=1))
+        await asyncio.sleep(1.5)  # three times the body deadline
+        run_id = await create_run(http, definition, 1)
+        events, _ = await asyncio.wait_for(watching, 30)
+
+    assert [(e.data["run_id"], e.data["status"]) for e in events] == [(run_id, "pending")]

@@ -90,6 +90,9 @@ class BodySizeLimit:
 class BodyReadTimeout:
     """A deadline for the whole request body, counted from the first time the app asks for it.
 
+    Only the body's: once it is complete, waiting on ``receive`` (a streamed response listening for
+    the client's disconnect, as the run event streams do for hours) has no deadline.
+
     A late body raises a 408 ``HTTPException`` from ``receive``: where the app reads the body the
     API's handler answers it; where a middleware does (``BodySizeLimit`` on a chunked body), the
     408 is answered here. Either way with ``Connection: close``: the rest of the body may yet come,
@@ -108,12 +111,18 @@ class BodyReadTimeout:
         deadline: float | None = None
         tracked = TrackedSend(send)
 
+        complete = False
+
         async def receive_in_time() -> Message:
-            nonlocal deadline
+            nonlocal deadline, complete
+            if complete:  # the body is in: what comes next is a disconnect, which may take hours (a stream)
+                return await receive()
             if deadline is None:
                 deadline = loop.time() + self.seconds
             try:
-                return await asyncio.wait_for(receive(), timeout=max(deadline - loop.time(), 0))
+                message = await asyncio.wait_for(receive(), timeout=max(deadline - loop.time(), 0))
+                complete = message["type"] != "http.request" or not message.get("more_body", False)
+                return message
             except TimeoutError:
                 raise HTTPException(
                     408,

@@ -119,6 +119,19 @@ class DataOutputService(CrudService[DataOutputOrm]):
                 )
         return values
 
+    async def before_update(self, obj: DataOutputOrm, changes: dict[str, Any]) -> dict[str, Any]:
+        """A corrected value goes in the column of the output's data type, and is never cleared."""
+        wanted = VALUE_FIELD[obj.data_type]
+        for column in VALUE_FIELD.values():
+            if column in changes and (column != wanted or changes[column] is None):
+                raise InvalidValueError(
+                    f"a {obj.data_type.value} output keeps its value in {wanted}"
+                    + (", which cannot be cleared" if column == wanted else f", not {column}"),
+                    entity="function_data_output",
+                    field=column,
+                )
+        return changes
+
     async def _check_call_of_run(self, call_id: Any, run_id: Any) -> None:
         """An output names a function call of its own run: a call of another run would tie the
         measurement to a step that run never took (the foreign key alone allows any call)."""

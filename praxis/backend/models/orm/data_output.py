@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from praxis.backend.db.base import Entity, enum_column
+from praxis.backend.db.base import Entity, Versioned, enum_column
 
 if TYPE_CHECKING:
     from praxis.backend.models.orm.deck import DeckOrm
@@ -26,7 +26,7 @@ class DataType(enum.StrEnum):
     TEXT = "text"
 
 
-class DataOutputOrm(Entity):
+class DataOutputOrm(Versioned, Entity):
     __tablename__ = "function_data_output"
     __table_args__ = (
         # The value sits in the column its data type names; the database refuses a mismatch.
@@ -48,6 +48,8 @@ class DataOutputOrm(Entity):
     spatial_context: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     well_name: Mapped[str | None] = mapped_column(String(16))
     measured_at: Mapped[datetime | None]
+    #: how it was measured (wavelength, temperature, gain, read height ...), as the instrument says
+    measurement_conditions: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     #: how far the value can be trusted, 0 (not at all) to 1 (fully), as the instrument or analysis says
     data_quality_score: Mapped[float | None]
     # CASCADE: outputs belong to their run. SET NULL: the context objects are informative only.

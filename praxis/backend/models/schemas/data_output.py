@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from praxis.backend.models.orm import DataType
-from praxis.backend.models.schemas.common import ListQuery, ReadSchema, Schema, TextFilter, UpdateSchema
+from praxis.backend.models.schemas.common import ListQuery, Schema, TextFilter, VersionedRead, VersionedUpdate
 from praxis.backend.models.schemas.fields import JsonObject, JsonValue, Name, ShortText, Text, UtcDatetime
 
 WellName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,2}[0-9]{1,3}$", max_length=16)]
@@ -25,6 +25,9 @@ class DataOutputCreate(Schema):
     spatial_context: JsonObject = Field(default_factory=dict)
     well_name: WellName | None = None
     measured_at: UtcDatetime | None = None
+    measurement_conditions: JsonObject = Field(
+        default_factory=dict, description="How it was measured: wavelength, temperature, gain, ..."
+    )
     data_quality_score: QualityScore | None = Field(default=None, description="0 (untrusted) to 1 (fully).")
     function_call_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
@@ -43,6 +46,7 @@ class WellOutputsCreate(Schema):
     unit: ShortText | None = None
     spatial_context: JsonObject = Field(default_factory=dict)
     measured_at: UtcDatetime | None = None
+    measurement_conditions: JsonObject = Field(default_factory=dict)
     data_quality_score: QualityScore | None = None
     function_call_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
@@ -50,9 +54,18 @@ class WellOutputsCreate(Schema):
     deck_id: uuid.UUID | None = None
 
 
-class DataOutputUpdate(UpdateSchema):
-    nullable = frozenset({"unit", "well_name", "data_quality_score"})
+class DataOutputUpdate(VersionedUpdate):
+    """A correction: a value (in the column of the output's data type: a numeric output's
+    ``numeric_value``), or what is known about it. Send the ``version`` you read: a correction made on a
+    stale read is refused (409)."""
 
+    nullable = frozenset({"unit", "well_name", "data_quality_score", "measured_at"})
+
+    numeric_value: float | None = Field(default=None, allow_inf_nan=False)
+    json_value: JsonValue | None = None
+    text_value: Text | None = None
+    measured_at: UtcDatetime | None = None
+    measurement_conditions: JsonObject | None = None
     name: Name | None = None
     unit: ShortText | None = None
     spatial_context: JsonObject | None = None
@@ -60,7 +73,7 @@ class DataOutputUpdate(UpdateSchema):
     data_quality_score: QualityScore | None = None
 
 
-class DataOutputRead(ReadSchema):
+class DataOutputRead(VersionedRead):
     protocol_run_id: uuid.UUID
     name: str
     data_type: DataType
@@ -71,6 +84,7 @@ class DataOutputRead(ReadSchema):
     spatial_context: dict
     well_name: str | None
     measured_at: datetime | None
+    measurement_conditions: dict
     data_quality_score: float | None
     function_call_id: uuid.UUID | None
     resource_id: uuid.UUID | None
