@@ -39,15 +39,20 @@ def ticks(count: int = 3) -> int:
 """
 
 
-@pytest.fixture
-async def ticks(live_server: LiveServer, tmp_path: Path) -> str:
-    (tmp_path / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
+async def discover_ticks(server: LiveServer, directory: Path) -> str:
+    """The ``ticks`` protocol, discovered into the server's database: its definition's id."""
+    (directory / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
 
     async def discover(repos: Builders) -> str:
-        found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(tmp_path)
+        found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(directory)
         return str(found.definitions[0].accession_id)
 
-    return await live_server.arrange(discover)
+    return await server.arrange(discover)
+
+
+@pytest.fixture
+async def ticks(live_server: LiveServer, tmp_path: Path) -> str:
+    return await discover_ticks(live_server, tmp_path)
 
 
 @pytest.fixture
@@ -163,13 +168,7 @@ async def test_a_client_that_stalls_then_reads_on_gets_every_event_from_the_stor
     small_buffer_server: LiveServer, tmp_path: Path
 ) -> None:
     live_server = small_buffer_server
-    (tmp_path / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
-
-    async def discover(repos: Builders) -> str:
-        found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(tmp_path)
-        return str(found.definitions[0].accession_id)
-
-    definition = await live_server.arrange(discover)
+    definition = await discover_ticks(live_server, tmp_path)
     # a small receive window: the server's writes back up as soon as the client stops reading
     transport = httpx.AsyncHTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
     async with httpx.AsyncClient(base_url=live_server.url, timeout=60, transport=transport) as http:
@@ -197,13 +196,7 @@ async def test_a_stream_outlives_the_request_body_deadline(
 ) -> None:
     """The body deadline (PRAXIS_BODY_TIMEOUT) is the body's: a stream waits on the client for hours."""
     server = short_body_timeout_server
-    (tmp_path / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
-
-    async def discover(repos: Builders) -> str:
-        found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(tmp_path)
-        return str(found.definitions[0].accession_id)
-
-    definition = await server.arrange(discover)
+    definition = await discover_ticks(server, tmp_path)
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         watching = asyncio.create_task(read_events(http, f"{RUNS}/events", stop_after=1))
         await asyncio.sleep(1.5)  # three times the body deadline
