@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -41,7 +43,8 @@ APPLICATION_NAME = "praxis-event-hub"
 READ_PAGE = 2000
 
 
-class RunEvent(NamedTuple):
+@dataclass(frozen=True)
+class RunEvent:
     id: int
     run_id: uuid.UUID
     kind: str
@@ -50,6 +53,12 @@ class RunEvent(NamedTuple):
     @classmethod
     def of(cls, row: RunEventOrm) -> RunEvent:
         return cls(row.id, row.protocol_run_id, row.kind, row.data)
+
+    @functools.cached_property
+    def sse(self) -> bytes:
+        """The event as Server-Sent Events text: encoded once, however many streams send it."""
+        data = json.dumps({"run_id": str(self.run_id), **self.data}, separators=(",", ":"), default=str)
+        return f"id: {self.id}\nevent: {self.kind}\ndata: {data}\n\n".encode()
 
 
 @dataclass(eq=False)

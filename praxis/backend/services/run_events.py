@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import ParamSpec, TypeVar
@@ -40,8 +39,7 @@ _FINISHED = {status.value for status in FINISHED_RUN_STATUSES}
 
 
 def format_event(event: RunEvent) -> bytes:
-    data = json.dumps({"run_id": str(event.run_id), **event.data}, separators=(",", ":"), default=str)
-    return f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+    return event.sse
 
 
 def ends_run(event: RunEvent) -> bool:
