@@ -25,9 +25,7 @@ class DataOutputCreate(Schema):
     spatial_context: JsonObject = Field(default_factory=dict)
     well_name: WellName | None = None
     measured_at: UtcDatetime | None = None
-    measurement_conditions: JsonObject = Field(
-        default_factory=dict, description="How it was measured: wavelength, temperature, gain, ..."
-    )
+    measurement_conditions: JsonObject = Field(default_factory=dict)  # wavelength, temperature, gain, ...
     data_quality_score: QualityScore | None = Field(default=None, description="0 (untrusted) to 1 (fully).")
     function_call_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
@@ -56,13 +54,13 @@ class WellOutputsCreate(Schema):
 
 class DataOutputUpdate(VersionedUpdate):
     """A correction: a value (in the column of the output's data type: a numeric output's
-    ``numeric_value``), or what is known about it. Send the ``version`` you read: a correction made on a
+    ``numeric_value``, a text one's ``text_value``; a JSON value is replaced by a new output), or what
+    is known about it. Send the ``version`` you read: a correction made on a
     stale read is refused (409)."""
 
     nullable = frozenset({"unit", "well_name", "data_quality_score", "measured_at"})
 
     numeric_value: float | None = Field(default=None, allow_inf_nan=False)
-    json_value: JsonValue | None = None
     text_value: Text | None = None
     measured_at: UtcDatetime | None = None
     measurement_conditions: JsonObject | None = None
