@@ -14,6 +14,7 @@ import pytest
 
 from praxis.backend.services.discovery import DiscoveryService
 from tests.builders import Builders
+from tests.harness.auth import committed_token
 from tests.harness.execution import build_lab, worker_process
 from tests.harness.live import LiveServer
 
@@ -30,10 +31,14 @@ def weighing(grams: float = 1.0) -> float:
 """
 
 
+#: the token each server's commands carry (a run-scoped one, as a lab user's)
+TOKENS: dict[str, str] = {}
+
+
 def praxis(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "praxis.backend.cli", *args, "--api", server.url],
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PRAXIS_API_TOKEN": TOKENS[server.url]},
         capture_output=True,
         text=True,
         timeout=120,
@@ -49,6 +54,9 @@ async def lab(live_server: LiveServer, tmp_path: Path) -> AsyncIterator[None]:
         await DiscoveryService(repos.repositories).discover_and_upsert_protocols(tmp_path)
 
     await live_server.arrange(arrange)
+    token = await committed_token(live_server.database_url, ["read", "run"])
+    assert token.secret is not None
+    TOKENS[live_server.url] = token.secret
     with worker_process(live_server.database_url):
         yield
 

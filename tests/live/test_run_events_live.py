@@ -17,6 +17,7 @@ import pytest
 from praxis.backend.services.discovery import DiscoveryService
 from praxis.backend.settings import Settings
 from tests.builders import Builders
+from tests.harness.auth import bearer, committed_token
 from tests.harness.events import Event, parse, read_events
 from tests.harness.execution import wait_for_end, worker_process
 from tests.harness.live import LiveServer, running_server
@@ -83,7 +84,8 @@ async def test_a_client_of_a_second_api_instance_sees_a_run_executed_by_a_worker
     live_server: LiveServer, live_client: httpx.AsyncClient, second_server: LiveServer, ticks: str
 ) -> None:
     run_id = await create_run(live_client, ticks, 3)
-    async with httpx.AsyncClient(base_url=second_server.url, timeout=60) as watcher:
+    token = bearer(await committed_token(live_server.database_url, ["read"]))
+    async with httpx.AsyncClient(base_url=second_server.url, timeout=60, headers=token) as watcher:
         watching = asyncio.create_task(read_events(watcher, f"{RUNS}/{run_id}/events"))
         await asyncio.sleep(0.5)  # the watcher is attached before anything happens (its stream is live)
         with worker_process(live_server.database_url):
@@ -171,7 +173,10 @@ async def test_a_client_that_stalls_then_reads_on_gets_every_event_from_the_stor
     definition = await discover_ticks(live_server, tmp_path)
     # a small receive window: the server's writes back up as soon as the client stops reading
     transport = httpx.AsyncHTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=60, transport=transport) as http:
+    token = bearer(await committed_token(live_server.database_url))
+    async with httpx.AsyncClient(
+        base_url=live_server.url, timeout=60, transport=transport, headers=token
+    ) as http:
         run_id = await create_run(http, definition, 1000)
         received: list[Event] = []
         async with http.stream("GET", f"{RUNS}/{run_id}/events") as response:
@@ -197,7 +202,8 @@ async def test_a_stream_outlives_the_request_body_deadline(
     """The body deadline (PRAXIS_BODY_TIMEOUT) is the body's: a stream waits on the client for hours."""
     server = short_body_timeout_server
     definition = await discover_ticks(server, tmp_path)
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    token = bearer(await committed_token(server.database_url))
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=token) as http:
         watching = asyncio.create_task(read_events(http, f"{RUNS}/events", stop_after=1))
         await asyncio.sleep(1.5)  # three times the body deadline
         run_id = await create_run(http, definition, 1)

@@ -7,15 +7,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from praxis.backend.settings import Settings
 from tests.builders import Builders
 from tests.harness.execution import build_lab, worker_process
-from tests.harness.live import LiveServer
+from tests.harness.live import LiveServer, running_server
 
 CHROMIUM = os.environ.get("PRAXIS_CHROMIUM", "/usr/bin/chromium")
 #: where the run page's screenshot goes: ``PRAXIS_SCREENSHOT=docs/run-page.png pytest tests/live/test_run_page_browser.py``
@@ -40,6 +41,13 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     page.set_default_timeout(30_000)
     yield page
     await context.close()
+
+
+@pytest.fixture
+def live_server(committed_database: str) -> Iterator[LiveServer]:
+    """Open while no token exists, as ``praxis serve`` on loopback is: the pages send no token yet."""
+    with running_server(committed_database, Settings(open_without_tokens=True)) as server:
+        yield server
 
 
 @pytest.fixture
