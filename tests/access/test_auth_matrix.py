@@ -46,7 +46,8 @@ async def send(http: httpx.AsyncClient, method: str, path: str) -> httpx.Respons
 
 
 def access_code(response: httpx.Response) -> str | None:
-    body = response.json() if response.content else None
+    is_json = response.headers.get("content-type", "").startswith("application/json")
+    body = response.json() if is_json and response.content else None  # an event stream is text
     return body.get("code") if isinstance(body, dict) else None
 
 

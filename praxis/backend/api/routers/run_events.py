@@ -67,7 +67,7 @@ _EVENT_STREAM: dict[int | str, dict[str, Any]] = {
     summary="Every run's status changes as Server-Sent Events (``status``), from now or after Last-Event-ID",
 )
 async def stream_all_run_events(request: Request, last_event_id: LastEventId = None) -> EventStreamResponse:
-    hub = request.app.state.event_hub
+    hub = getattr(request.app.state, "event_hub", None)
     return EventStreamResponse(all_runs_stream(hub, request.app.state.sessionmaker, last_event_id))
 
 
