@@ -41,7 +41,7 @@ from praxis.backend.execution.tracing import Tracer, activate, deactivate, proto
 from praxis.backend.services.discovery import DiscoveryService
 from praxis.backend.services.protocol import ProtocolRunService
 from praxis.backend.services.unit_of_work import UnitOfWork
-from tests.harness.execution import wait_for_end, worker_process
+from tests.harness.execution import wait_for_end, wait_for_ends, worker_process
 
 PROTOCOLS = """
 from praxis.backend.protocols import protocol, protocol_function
@@ -125,7 +125,7 @@ async def _run_batch(
                 await wait_for_end(database.url, ids[-1], within=900)
         else:
             ids = await _queue_runs(database, definition, runs, calls)
-            await asyncio.gather(*(wait_for_end(database.url, run, within=900) for run in ids))
+            await wait_for_ends(database.url, ids, within=900)
         wall = time.perf_counter() - began
     connection = await asyncpg.connect(database.dsn)
     try:

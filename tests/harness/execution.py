@@ -193,6 +193,25 @@ async def wait_for_end(database_url: str, run_id: uuid.UUID | str, within: float
     return await wait_for_status(database_url, run_id, {s.value for s in FINISHED_RUN_STATUSES}, within)
 
 
+async def wait_for_ends(
+    database_url: str, run_ids: list[str] | list[uuid.UUID], within: float = 60
+) -> list[dict[str, Any]]:
+    """The rows of ``run_ids`` once every one has ended, on one connection however many runs."""
+    ids = [uuid.UUID(str(run_id)) for run_id in run_ids]
+    ended = [s.value for s in FINISHED_RUN_STATUSES]
+
+    async def check(connection: asyncpg.Connection) -> list[dict[str, Any]] | None:
+        rows = await connection.fetch(
+            "SELECT * FROM protocol_run WHERE accession_id = ANY($1) AND status = ANY($2)", ids, ended
+        )
+        if len(rows) < len(ids):
+            return None
+        by_id = {row["accession_id"]: dict(row) for row in rows}
+        return [by_id[run_id] for run_id in ids]
+
+    return await _wait_until(database_url, RUN_CHANNEL, check, within)
+
+
 async def wait_for_call(
     database_url: str, run_id: uuid.UUID | str, function_name: str, within: float = 60
 ) -> None:

@@ -4,7 +4,6 @@ a running protocol; a protocol that ignores cancel is ended."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import textwrap
@@ -18,8 +17,16 @@ import pytest
 
 from praxis.backend.services.discovery import DiscoveryService
 from tests.builders import Builders
-from tests.harness.execution import wait_for_call, wait_for_end, wait_for_status, worker_process
+from tests.harness.execution import (
+    wait_for_call,
+    wait_for_end,
+    wait_for_ends,
+    wait_for_status,
+    worker_process,
+)
 from tests.harness.live import LiveServer
+from tests.harness.locks import server_turn
+from tests.harness.server import TestServer
 
 RUNS = "/api/v1/protocols/runs"
 
@@ -78,13 +85,16 @@ async def queue(http: httpx.AsyncClient, definition: str, **parameters: Any) -> 
 
 @pytest.mark.slow(seconds=20)
 async def test_two_workers_run_fifty_queued_runs_each_exactly_once(
-    live_server: LiveServer, live_client: httpx.AsyncClient, protocols: dict[str, str], workers: list[Any]
+    live_server: LiveServer,
+    live_client: httpx.AsyncClient,
+    protocols: dict[str, str],
+    workers: list[Any],
+    test_server: TestServer,
 ) -> None:
-    run_ids = [await queue(live_client, protocols["steps"], count=3) for _ in range(50)]
-
-    ended = await asyncio.gather(
-        *(wait_for_end(live_server.database_url, run, within=600) for run in run_ids)
-    )
+    # runs sharing the server take turns at their heaviest tests (this one, the load run)
+    async with server_turn(test_server, "load"):
+        run_ids = [await queue(live_client, protocols["steps"], count=3) for _ in range(50)]
+        ended = await wait_for_ends(live_server.database_url, run_ids, within=600)
 
     assert {row["status"] for row in ended} == {"completed"}
     async with live_server.connection() as connection:
