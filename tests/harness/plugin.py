@@ -6,6 +6,7 @@ keeps ``plugin.py`` apart from ``fixtures.py``).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from typing import Any
@@ -55,8 +56,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(MissingGreenlet):
         report.sections.append(("praxis: how to read an unloaded attribute", MISSING_GREENLET_HINT))
+    if call.excinfo is not None and "from pytest-timeout" in str(call.excinfo.value):
+        report.sections.append(("praxis: what the event loop was waiting on", pending_tasks()))
     failure_report.add_section(item, report)
     return report
+
+
+def pending_tasks() -> str:
+    """Where each unfinished task of each open event loop stands, down to the innermost ``await``: a
+    hung test's timeout interrupts the loop's ``select``, whose traceback alone does not say which
+    ``await`` never returned."""
+    lines: list[str] = []
+    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and not o.is_closed()]
+    for loop in loops:
+        for task in asyncio.all_tasks(loop):
+            if task.done():
+                continue
+            lines.append(f"{task.get_name()}:")
+            awaited: Any = task.get_coro()
+            while awaited is not None:
+                frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+                if frame is None:
+                    lines.append(f"  waiting on {awaited!r}")
+                    break
+                code = frame.f_code
+                lines.append(f'  File "{code.co_filename}", line {frame.f_lineno}, in {code.co_name}')
+                awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return "\n".join(lines) or "no unfinished asyncio task"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
