@@ -86,8 +86,9 @@ async def test_a_client_of_a_second_api_instance_sees_a_run_executed_by_a_worker
     run_id = await create_run(live_client, ticks, 3)
     token = bearer(await committed_token(live_server.database_url, ["read"]))
     async with httpx.AsyncClient(base_url=second_server.url, timeout=60, headers=token) as watcher:
-        watching = asyncio.create_task(read_events(watcher, f"{RUNS}/{run_id}/events"))
-        await asyncio.sleep(0.5)  # the watcher is attached before anything happens (its stream is live)
+        attached = asyncio.Event()
+        watching = asyncio.create_task(read_events(watcher, f"{RUNS}/{run_id}/events", attached=attached))
+        await asyncio.wait_for(attached.wait(), 30)  # the stream is live before anything happens
         with worker_process(live_server.database_url):
             assert (await live_client.post(f"{RUNS}/{run_id}/queue")).status_code == 200
             events, run_ended = await asyncio.wait_for(watching, 60)
@@ -120,6 +121,7 @@ async def test_a_client_reconnecting_with_last_event_id_misses_no_event_of_a_100
         assert (await live_client.post(f"{RUNS}/{run_id}/queue")).status_code == 200
         ended = False
         while not ended:  # hang up after a few events each time, and resume where it stopped
+            assert connections < 1000, "the stream never reached the run's end"
             connections += 1
             last = received[-1].id if received else None
             events, ended = await read_events(
@@ -140,8 +142,11 @@ async def test_every_run_status_change_reaches_the_stream_of_all_runs(
     live_server: LiveServer, live_client: httpx.AsyncClient, ticks: str
 ) -> None:
     first = await create_run(live_client, ticks, 1)
-    watching = asyncio.create_task(read_events(live_client, f"{RUNS}/events", stop_after=3))
-    await asyncio.sleep(0.5)
+    attached = asyncio.Event()
+    watching = asyncio.create_task(
+        read_events(live_client, f"{RUNS}/events", stop_after=3, attached=attached)
+    )
+    await asyncio.wait_for(attached.wait(), 30)  # the stream listens: every change from now reaches it
     second = await create_run(live_client, ticks, 1)
     for run in (first, second):
         assert (
@@ -184,7 +189,8 @@ async def test_a_client_that_stalls_then_reads_on_gets_every_event_from_the_stor
             with worker_process(live_server.database_url):
                 assert (await http.post(f"{RUNS}/{run_id}/queue")).status_code == 200
                 await wait_for_end(live_server.database_url, run_id)  # meanwhile the client reads nothing
-            received = await parse(lines)
+            async with asyncio.timeout(60):
+                received = await parse(lines)
 
     assert [e.id for e in received] == await stored_event_ids(live_server, run_id)
     assert received[-1].data["status"] == "completed"
@@ -204,8 +210,10 @@ async def test_a_stream_outlives_the_request_body_deadline(
     definition = await discover_ticks(server, tmp_path)
     token = bearer(await committed_token(server.database_url))
     async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=token) as http:
-        watching = asyncio.create_task(read_events(http, f"{RUNS}/events", stop_after=1))
-        await asyncio.sleep(1.5)  # three times the body deadline
+        attached = asyncio.Event()
+        watching = asyncio.create_task(read_events(http, f"{RUNS}/events", stop_after=1, attached=attached))
+        await asyncio.wait_for(attached.wait(), 30)
+        await asyncio.sleep(1.5)  # three times the body deadline, the stream idle
         run_id = await create_run(http, definition, 1)
         events, _ = await asyncio.wait_for(watching, 30)
 

@@ -45,6 +45,16 @@ FLUSH_SECONDS = 0.05
 FLUSH_MESSAGES = 500
 #: a write that keeps failing (the database is gone) is retried this long before the run gives up
 OUTAGE_SECONDS = 30.0
+#: what an unreachable or full database raises: through SQLAlchemy, and from asyncpg's own connections
+UNREACHABLE = (
+    OperationalError,
+    DBAPIError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,7 @@ class Lease:
     async def acquire(self, run_id: uuid.UUID) -> bool:
         if self._url is None:  # the tests' in-process worker: one run at a time, nobody to take over
             return True
+        await self.release()  # an earlier try's connection, if it got that far
         self._connection = await asyncpg.connect(self._url)
         held = await self._connection.fetchval(
             "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", str(run_id)
@@ -97,9 +108,10 @@ class Lease:
         return bool(held)
 
     async def release(self) -> None:
-        if self._connection is not None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
             with contextlib.suppress(Exception):
-                await self._connection.close()  # closing drops the lock and the listener
+                await connection.close()  # closing drops the lock and the listener
 
 
 class Worker:
@@ -122,9 +134,11 @@ class Worker:
     async def execute(self, run_id: uuid.UUID) -> None:
         lease = Lease(self.lease_url)
         try:
-            if not await lease.acquire(run_id):
+            # Taken again while the database refuses (a restart, every connection in use): the job is
+            # done once this returns, so a start given up on would leave the run queued for good.
+            if not await self._retrying(lambda: lease.acquire(run_id)):
                 return  # another worker executes it
-            plan = await self._begin(run_id)
+            plan = await self._retrying(lambda: self._begin(run_id))
             if plan is None:
                 return
             outcome = await self._run_child(plan, lease)
@@ -273,7 +287,7 @@ class Worker:
         while True:
             try:
                 return await step()
-            except (OperationalError, DBAPIError, OSError):
+            except UNREACHABLE:
                 if loop.time() > give_up:
                     raise
                 log.warning("the database is unreachable; trying again in %.1f s", delay)
@@ -320,7 +334,9 @@ async def serve(url: str, stop: Callable[[], Awaitable[object]]) -> None:
 
     settings = get_settings()
     # a run's units of work, its flusher and its control reader: three at most at once per run
-    engine = create_engine(url, pool_size=settings.worker_concurrency, max_overflow=2 * settings.worker_concurrency)
+    engine = create_engine(
+        url, pool_size=settings.worker_concurrency, max_overflow=2 * settings.worker_concurrency
+    )
     dsn = asyncpg_dsn(url)
     worker = Worker(
         create_sessionmaker(engine),

@@ -133,17 +133,16 @@ async def run_stream(
     hub: EventHub | None, sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, after: int
 ) -> AsyncIterator[bytes]:
     stream = _Stream(sessions, run_id, after)
-    yield _RETRY
-    if await run_has_ended(sessions, run_id):  # read before the events: its last event is among them
-        async for chunk in stream.catch_up():
-            yield chunk
-        return
-    if hub is None:  # an app running without its lifespan (in-process tests): what is stored, then the end
+    # an app running without its lifespan (in-process tests) has no hub: what is stored, then the end;
+    # so has a run that has ended (read before the events: its last event is among them)
+    if hub is None or await run_has_ended(sessions, run_id):
+        yield _RETRY
         async for chunk in stream.catch_up():
             yield chunk
         return
     subscriber = await hub.subscribe(run_id)
     try:
+        yield _RETRY  # the stream's first line, sent once every event of the run from now reaches it
         ended = await run_has_ended(sessions, run_id)
         async for chunk in stream.catch_up():
             yield chunk
@@ -167,7 +166,7 @@ async def all_runs_stream(
     subscriber = await hub.subscribe(None)
     try:
         stream = _Stream(sessions, None, after if after is not None else await last_status_event(sessions))
-        yield _RETRY
+        yield _RETRY  # the stream's first line, sent once every status change from now reaches it
         async for chunk in stream.catch_up():
             yield chunk
         async for chunk in stream.live(subscriber):
