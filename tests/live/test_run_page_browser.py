@@ -15,6 +15,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from praxis.backend.settings import Settings
 from tests.builders import Builders
+from tests.harness.auth import committed_token
 from tests.harness.execution import build_lab, worker_process
 from tests.harness.live import LiveServer, running_server
 
@@ -45,7 +46,7 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
 @pytest.fixture
 def live_server(committed_database: str) -> Iterator[LiveServer]:
-    """Open while no token exists, as ``praxis serve`` on loopback is: the pages send no token yet."""
+    """Open while no token exists, as ``praxis serve`` on loopback is (a test that creates one closes it)."""
     with running_server(committed_database, Settings(open_without_tokens=True)) as server:
         yield server
 
@@ -121,3 +122,36 @@ async def test_the_pages_run_without_javascript_errors(
     await expect(page.locator("#message")).to_contain_text("parameters")
 
     assert errors == []
+
+
+@pytest.mark.slow(seconds=8)
+async def test_a_browser_signs_in_once_then_queues_follows_and_cancels_a_run(
+    live_server: LiveServer, lab: None, page: Page
+) -> None:
+    token = await committed_token(live_server.database_url, ["read", "run"])  # the server is closed now
+    assert token.secret is not None
+
+    await page.goto(f"{live_server.url}/runs")
+    await expect(page).to_have_url(f"{live_server.url}/login?next=/runs")
+    await page.fill("input[name=token]", "not-a-token")
+    await page.click("button[type=submit]")
+    await expect(page.locator("#message")).to_contain_text("not valid")
+    await page.fill("input[name=token]", token.secret)
+    await page.click("button[type=submit]")
+    await expect(page).to_have_url(f"{live_server.url}/runs")
+    await expect(page.locator(".who")).to_contain_text(token.name)
+
+    await page.select_option("select[name=protocol_definition_id]", label="absorbance_read 1.1.0")
+    await page.select_option("select[name=workcell_id]", label="assay cell")
+    await page.click("form.queue button[type=submit]")
+    await expect(page.locator("#message")).to_have_text("")
+    new_row = page.locator("tbody tr", has=page.locator(".status.queued"))
+    await expect(new_row).to_have_count(1)  # the stream of all runs, opened with the sign-in cookie
+    await new_row.locator("a").click()
+    await page.click("button[data-action=cancel]")
+    await expect(page.locator("#status")).to_have_text("cancelled")  # the run's own stream
+
+    await page.click("button[data-action=sign-out]")
+    await expect(page).to_have_url(re.compile(r"/login"))
+    await page.goto(f"{live_server.url}/runs")
+    await expect(page).to_have_url(f"{live_server.url}/login?next=/runs")

@@ -21,6 +21,11 @@ server under a name of the attacker's. ``HostAllowlist`` answers 400 to a ``Host
 simple request can carry) nor a JSON content type is refused with 415 by ``authorize``, after the
 token check: a server that needs a token says 401 first, and an open one (loopback, no token yet)
 still cannot be driven by a form. CORS stays off unless ``cors_origins`` names origins.
+
+**Pages.** The run pages (``/runs``) need a token as the API does, unless the server is open. A
+browser cannot put a header on an ``EventSource``, so ``/login`` takes a token once and keeps it in an
+``HttpOnly``, ``SameSite=Strict`` cookie, which the API accepts as it accepts the header (a write it
+carries must still be JSON).
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ SCOPE_RULES: tuple[tuple[str, frozenset[str] | None, TokenScope], ...] = (
 )
 
 SCHEME = "bearer"
+#: the cookie the run pages' sign-in sets (``/login``): the token, for the pages and their scripts
+SIGN_IN_COOKIE = "praxis_token"
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -100,10 +107,18 @@ async def ensure_schema(request: Request, uow: UnitOfWork) -> None:
     state.schema_ready = True
 
 
+def request_secret(request: Request) -> str | None:
+    """The request's token: its ``Authorization`` header, else the pages' sign-in cookie (``SameSite=
+    Strict``, so no request another site makes a browser send carries it)."""
+    secret = bearer_secret(request.headers.get("authorization"))
+    return secret if secret is not None else request.cookies.get(SIGN_IN_COOKIE) or None
+
+
 async def authorize(request: Request, uow: UnitOfWorkDep) -> Grant | None:
     """Refuse the request unless its token (or the open server) grants the operation's scope; and
-    refuse a write admitted without a token unless it is JSON (see the module's docstring)."""
-    secret = bearer_secret(request.headers.get("authorization"))
+    refuse a write admitted without a token header unless it is JSON (see the module's docstring)."""
+    header = bearer_secret(request.headers.get("authorization"))
+    secret = request_secret(request)
     needed = required_scope(request.method, request.scope["path"])
     grant = None
     if needed is not None:
@@ -113,7 +128,7 @@ async def authorize(request: Request, uow: UnitOfWorkDep) -> Grant | None:
         grant = await service.authenticate(secret, open_without_tokens=open_server)
         grant.require(needed)
     if (
-        secret is None
+        header is None
         and request.method in WRITES
         and not json_media_type(request.headers.get("content-type"))
     ):

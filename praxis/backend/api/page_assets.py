@@ -123,13 +123,32 @@ function runPage(root) {
   source.addEventListener("output", refreshOutputs);
   for (const button of root.querySelectorAll(".controls button")) {
     button.addEventListener("click", async () => {
-      const response = await fetch(API + "/" + runId + "/" + button.dataset.action, { method: "POST" });
+      const response = await fetch(API + "/" + runId + "/" + button.dataset.action,
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
       document.getElementById("message").textContent = response.ok ? "" : (await response.json()).detail;
     });
   }
 }
 
+function loginPage(root) {
+  const form = root.querySelector("form.sign-in");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await fetch("/login", { method: "POST", headers: { "Content-Type": "application/json" },
+                                              body: JSON.stringify({ token: new FormData(form).get("token") }) });
+    if (response.ok) { location.assign(root.dataset.next); return; }
+    document.getElementById("message").textContent = (await response.json()).detail;
+  });
+}
+
 const root = document.querySelector("main");
+for (const button of document.querySelectorAll('button[data-action="sign-out"]')) {
+  button.addEventListener("click", async () => {
+    await fetch("/logout", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    location.assign("/login");
+  });
+}
 if (root.dataset.page === "runs") runsPage(root);
 if (root.dataset.page === "run") runPage(root);
+if (root.dataset.page === "login") loginPage(root);
 """

@@ -13,20 +13,92 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
+from praxis.backend.api.access import SIGN_IN_COOKIE, request_secret
 from praxis.backend.api.dependencies import UnitOfWorkDep
 from praxis.backend.api.page_assets import SCRIPT, STYLE
-from praxis.backend.models.orm import DataOutputOrm
+from praxis.backend.errors import UnauthenticatedError
+from praxis.backend.models.orm import DataOutputOrm, Scope
+from praxis.backend.services.api_token import ApiTokenService, Grant
 from praxis.backend.services.protocol import CallTree
 from praxis.backend.services.run_view import PlateRead, RunView, recent_runs, run_view
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
+#: pause, resume and cancel: shown to a token with the ``run`` scope (or on an open server)
+CONTROLS = """<div class="controls"><h2>Control</h2><button data-action="pause">Pause</button>
+<button data-action="resume">Resume</button><button data-action="cancel">Cancel</button><span id="message"></span></div>"""
+
 #: the heatmap's scale, low to high: light to dark blue (monotonic in every channel)
 LOW, HIGH = (239, 246, 255), (8, 48, 107)
 CELL = 28
+
+
+class SignIn(BaseModel):
+    token: str = Field(min_length=1, description="an API token ('praxis token create')")
+
+
+async def _grant(request: Request, uow: UnitOfWorkDep) -> Grant | RedirectResponse:
+    """Who is looking: the page's token (its sign-in cookie, or a header) or the open server; the
+    sign-in page, coming back here after, for anyone else. A token without ``read`` gets 403."""
+    try:
+        grant = await ApiTokenService(uow.repos).authenticate(
+            request_secret(request), open_without_tokens=request.app.state.settings.open_without_tokens
+        )
+    except UnauthenticatedError:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    grant.require(Scope.READ)
+    return grant
+
+
+def _may_run(grant: Grant) -> bool:
+    return Scope.RUN.value in grant.scopes
+
+
+def _signed_in_as(grant: Grant) -> str:
+    if grant.name is None:
+        return ""
+    return (
+        f'<p class="who">Signed in with the token <b>{escape(grant.name)}</b> '
+        f"({escape(', '.join(sorted(grant.scopes)))}) · "
+        '<button type="button" data-action="sign-out">Sign out</button></p>'
+    )
+
+
+@router.get("/login")
+async def login_page(next: str = "/runs") -> HTMLResponse:
+    target = next if next.startswith("/") and not next.startswith("//") else "/runs"
+    body = """<h1>Sign in</h1>
+<p>This Praxis needs an API token (<code>praxis token create NAME --scope read --scope run</code>).</p>
+<form class="sign-in"><label>API token<input name="token" type="password" autocomplete="off" required size="48"></label>
+<button type="submit">Sign in</button></form><p id="message"></p>"""
+    return _page("Sign in", "login", body, next=target)
+
+
+@router.post("/login", response_class=JSONResponse)
+async def sign_in(body: SignIn, request: Request, uow: UnitOfWorkDep) -> JSONResponse:
+    """The token checked, then kept in an HttpOnly, SameSite=Strict cookie for the pages."""
+    grant = await ApiTokenService(uow.repos).authenticate(body.token, open_without_tokens=False)
+    response = JSONResponse({"name": grant.name, "scopes": sorted(grant.scopes)})
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        body.token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", status_code=204)
+async def sign_out() -> Response:
+    response = Response(status_code=204)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
 
 
 def _page(title: str, page: str, body: str, **data: str) -> HTMLResponse:
@@ -48,7 +120,10 @@ def _seconds(ms: float | None) -> str:
 
 
 @router.get("/runs")
-async def runs_page(uow: UnitOfWorkDep) -> HTMLResponse:
+async def runs_page(request: Request, uow: UnitOfWorkDep) -> Response:
+    grant = await _grant(request, uow)
+    if isinstance(grant, Response):
+        return grant
     runs = await recent_runs(uow.repos)
     definitions = await uow.repos.protocol_definition.list({}, order_by="name")
     workcells = await uow.repos.workcell.list({}, order_by="name")
@@ -64,11 +139,16 @@ async def runs_page(uow: UnitOfWorkDep) -> HTMLResponse:
     workcell_options = '<option value="">(none)</option>' + "".join(
         f'<option value="{w.accession_id}">{escape(w.name)}</option>' for w in workcells
     )
-    body = f"""<h1>Runs</h1>
-<form class="queue"><label>Protocol<select name="protocol_definition_id">{protocol_options}</select></label>
+    queue = (
+        f"""<form class="queue"><label>Protocol<select name="protocol_definition_id">{protocol_options}</select></label>
 <label>Workcell<select name="workcell_id">{workcell_options}</select></label>
 <label>Parameters (JSON)<input name="input_parameters" value="{{}}" size="24"></label>
-<button type="submit">Queue</button></form><p id="message"></p>
+<button type="submit">Queue</button></form><p id="message"></p>"""
+        if _may_run(grant)
+        else ""
+    )
+    body = f"""<h1>Runs</h1>{_signed_in_as(grant)}
+{queue}
 <table><thead><tr><th>Run</th><th>Status</th><th>Protocol</th><th>Created</th><th>Duration</th></tr></thead>
 <tbody>{rows}</tbody></table>"""
     return _page("Runs", "runs", body)
@@ -172,7 +252,10 @@ def outputs_fragment(view: RunView) -> str:
 
 
 @router.get("/runs/{id}")
-async def run_page(id: uuid.UUID, uow: UnitOfWorkDep) -> HTMLResponse:
+async def run_page(id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+    grant = await _grant(request, uow)
+    if isinstance(grant, Response):
+        return grant
     view = await run_view(uow.repos, id)
     run = view.run
     status = run.status.value
@@ -180,19 +263,21 @@ async def run_page(id: uuid.UUID, uow: UnitOfWorkDep) -> HTMLResponse:
         f'<tr><th>{label}</th><td id="{key}">{_time(getattr(run, key))}</td></tr>'
         for label, key in (("Queued", "queued_at"), ("Started", "started_at"), ("Ended", "completed_at"))
     )
-    body = f"""<p><a href="/runs">All runs</a></p>
+    body = f"""<p><a href="/runs">All runs</a></p>{_signed_in_as(grant)}
 <h1>{escape(run.name)} <span id="status" class="status {status}">{status}</span></h1>
 <p>Protocol <b>{escape(view.protocol_name)}</b>{f" on workcell <b>{escape(view.workcell_name)}</b>" if view.workcell_name else ""}
 · <span id="details">{escape(run.status_details or "")}</span></p>
 <p id="error" class="error">{escape(run.error_message or "")}</p>
 <table class="timings">{timings}<tr><th>Duration</th><td id="duration">{_seconds(run.duration_ms)}</td></tr></table>
-<div class="controls"><h2>Control</h2><button data-action="pause">Pause</button><button data-action="resume">Resume</button>
-<button data-action="cancel">Cancel</button><span id="message"></span></div>
+{CONTROLS if _may_run(grant) else ""}
 <h2>Calls</h2><ul id="calls" class="calls">{"".join(_call(tree) for tree in view.calls)}</ul>
 <h2>Outputs</h2><div id="outputs">{outputs_fragment(view)}</div>"""
     return _page(run.name, "run", body, run=str(run.accession_id))
 
 
 @router.get("/runs/{id}/outputs")
-async def run_outputs_fragment(id: uuid.UUID, uow: UnitOfWorkDep) -> HTMLResponse:
+async def run_outputs_fragment(id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+    grant = await _grant(request, uow)
+    if isinstance(grant, Response):
+        return grant
     return HTMLResponse(outputs_fragment(await run_view(uow.repos, id)))
