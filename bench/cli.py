@@ -23,14 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bulk, execution, graphs, isolation, list_reads, suite
+from bench import bulk, events, execution, graphs, isolation, list_reads, suite
 from bench.databases import BenchDatabases
 from bench.report import Section, evaluate, markdown, write_json
 from tests.harness.locks import connect_lock_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
-SECTIONS = ("isolation", "graphs", "bulk", "start", "scaling", "lists", "execution")
+SECTIONS = ("isolation", "graphs", "bulk", "start", "scaling", "lists", "execution", "events")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,9 @@ async def guarded(sections: dict[str, Section], section: Section, work: Awaitabl
 
 async def run_in_process(plan: Plan, sections: dict[str, Section], run: dict[str, Any]) -> None:
     """Sections 1-3 and 6: on bench databases of the tests' server, dropped again at the end."""
-    wanted = [key for key in ("isolation", "graphs", "bulk", "lists", "execution") if key in plan.sections]
+    wanted = [
+        key for key in ("isolation", "graphs", "bulk", "lists", "execution", "events") if key in plan.sections
+    ]
     if not wanted:
         return
     databases = await BenchDatabases.open()
@@ -190,6 +192,14 @@ async def run_in_process(plan: Plan, sections: dict[str, Section], run: dict[str
                 )
 
             await guarded(sections, section, measure_execution())
+        if "events" in wanted:
+            log("8/8 run events (a praxis serve process, 200 streaming clients)")
+            section = Section("events", "8. Run events: 200 watchers, a stalled client")
+
+            async def measure_events(section: Section = section) -> None:
+                section.figures, section.notes = await events.run(databases, quick=plan.scaling_rounds == 0)
+
+            await guarded(sections, section, measure_events())
     finally:
         await databases.close()
 

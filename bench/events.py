@@ -31,6 +31,8 @@ import asyncpg
 import httpx
 
 from bench.databases import BenchDatabase, BenchDatabases
+from bench.report import print_figures
+from bench.timing import Figure
 
 CLIENTS = 200
 
@@ -232,31 +234,64 @@ async def stalled(database: BenchDatabase, *, events: tuple[int, int]) -> dict[s
     return figures
 
 
+async def run(databases: BenchDatabases, *, quick: bool) -> tuple[list[Figure], list[str]]:
+    """Both measurements as figures, for ``python -m bench``'s section 8."""
+    first = await fan_out(await databases.clone("fanout"), batches=20 if quick else 100)
+    second = await stalled(
+        await databases.clone("stalled"), events=(4_000, 16_000) if quick else (20_000, 100_000)
+    )
+    growth = second["stalled_client_rss_after_2_mb"] - second["stalled_client_rss_after_1_mb"]
+    baseline = second["reading_client_rss_after_2_mb"] - second["reading_client_rss_after_1_mb"]
+    figures = [
+        Figure(
+            "listening_connections",
+            f"listening connections, {CLIENTS} clients",
+            "",
+            [first["listening_connections"]],
+        ),
+        Figure(
+            "clients_with_every_event",
+            f"clients that got every event (of {CLIENTS})",
+            "",
+            [first["clients_with_every_event"]],
+        ),
+        Figure(
+            "fanout",
+            "commit to the last client, per batch",
+            "ms",
+            [first["fanout_p50_ms"]],
+            extra={"p99": first["fanout_p99_ms"]},
+        ),
+        Figure(
+            "stalled_growth",
+            "server memory growth with a stalled client",
+            "MB",
+            [growth],
+            ratio=growth / baseline if baseline > 0 else None,
+            ratio_means="x a reading client's",
+        ),
+    ]
+    notes = [
+        f"{first['events_per_client']:.0f} events per client; server connections while streaming: "
+        f"{first['server_connections_all']:.0f} (the hub's one listening, the pool's idle ones)",
+        f"memory growth from the first to the second step: reading client {baseline:.1f} MB",
+    ]
+    return figures, notes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller: checks the benchmark itself")
     args = parser.parse_args(argv)
 
-    async def measure() -> tuple[dict[str, float], dict[str, float]]:
+    async def measure() -> tuple[list[Figure], list[str]]:
         databases = await BenchDatabases.open()
         try:
-            first = await fan_out(await databases.clone("fanout"), batches=20 if args.quick else 100)
-            steps = (4_000, 16_000) if args.quick else (20_000, 100_000)
-            second = await stalled(await databases.clone("stalled"), events=steps)
-            return first, second
+            return await run(databases, quick=args.quick)
         finally:
             await databases.close()
 
-    first, second = asyncio.run(measure())
-    print(f"{CLIENTS} clients streaming one run's events from one server:")
-    for key, value in first.items():
-        print(f"  {key:40} {value:10.1f}")
-    print("a stalled client while events pile up (server RSS, MB):")
-    for key, value in second.items():
-        print(f"  {key:40} {value:10.1f}")
-    growth = second["stalled_client_rss_after_2_mb"] - second["stalled_client_rss_after_1_mb"]
-    baseline = second["reading_client_rss_after_2_mb"] - second["reading_client_rss_after_1_mb"]
-    print(f"  growth between the two steps: stalled client {growth:.1f} MB, reading client {baseline:.1f} MB")
+    print_figures(*asyncio.run(measure()))
     return 0
 
 

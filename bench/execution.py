@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bench.databases import BenchDatabase, BenchDatabases
+from bench.report import print_figures
 from bench.timing import Figure
 from praxis.backend.db.session import create_sessionmaker
 from praxis.backend.execution.messages import MessageWriter
@@ -306,13 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             await databases.close()
 
-    figures, notes = asyncio.run(measure())
-    for figure in figures:
-        ratio = f"  {figure.ratio:.2f}{figure.ratio_means}" if figure.ratio is not None else ""
-        p99_text = f"  p99 {figure.extra['p99']:.1f}" if "p99" in figure.extra else ""
-        print(f"{figure.label:55} {figure.median:10.3f} {figure.unit}{p99_text}{ratio}")
-    for note in notes:
-        print(f"  - {note}")
+    print_figures(*asyncio.run(measure()))
     return 0
 
 

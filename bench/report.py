@@ -275,3 +275,13 @@ def write_json(path: Path, run: dict[str, Any], sections: dict[str, Section], ta
         "targets": {target.key: target.to_json() for target in targets},
     }
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def print_figures(figures: list[Figure], notes: list[str]) -> None:
+    """A section's figures as lines on the terminal, for the modules run on their own."""
+    for figure in figures:
+        ratio = f"  {figure.ratio:.2f}{figure.ratio_means}" if figure.ratio is not None else ""
+        p99_text = f"  p99 {figure.extra['p99']:.1f}" if "p99" in figure.extra else ""
+        print(f"{figure.label:55} {figure.median:10.3f} {figure.unit}{p99_text}{ratio}")
+    for note in notes:
+        print(f"  - {note}")
