@@ -22,6 +22,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -36,6 +37,7 @@ STATUS_STYLE = {
     "paused": "magenta",
     "queued": "blue",
 }
+LOG_STYLE = {"DEBUG": "dim", "INFO": "cyan", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red"}
 
 runs_app = typer.Typer(help="Protocol runs: list them, show one with its call tree.", no_args_is_help=True)
 console = Console()
@@ -194,6 +196,12 @@ def _follow(http: httpx.Client, run_id: str) -> str:
                 progress.calls += 1
                 if data["status"] == "failed":
                     live.console.print(f"[red]{data['function_name']} failed:[/red] {data['error_message']}")
+            elif kind == "log":
+                style = LOG_STYLE.get(data["level"], "")
+                at = data["at"][11:23]
+                live.console.print(
+                    f"[dim]{at}[/dim] [{style}]{data['level']}[/{style}] {escape(data['message'])}"
+                )
             elif kind == "output":
                 progress.outputs += 1
                 if progress.outputs <= 10 or data.get("well_name") is None:

@@ -19,10 +19,12 @@ from tests.harness.execution import build_lab, worker_process
 from tests.harness.live import LiveServer
 
 FAILING = """
+import logging
 from praxis.backend.protocols import protocol, protocol_function
 
 @protocol_function
 def weigh(grams: float) -> float:
+    logging.getLogger("balance").warning("tare drifted by %s mg", 0.4)
     raise ValueError(f"the balance reads {grams} g: out of range")
 
 @protocol
@@ -93,6 +95,7 @@ async def test_praxis_run_exits_1_when_the_run_fails_and_2_for_a_protocol_that_d
 
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "weigh failed: ValueError: the balance reads -3 g: out of range" in failed.stdout
+    assert "WARNING tare drifted by 0.4 mg" in failed.stdout  # the protocol's log line, as it came
     assert any(line.startswith("failed") for line in failed.stdout.splitlines())  # the run's status
     assert unknown.returncode == 2
     assert "no protocol named 'no_such_protocol'" in unknown.stdout

@@ -121,6 +121,12 @@ function runPage(root) {
     }
   });
   source.addEventListener("output", refreshOutputs);
+  source.addEventListener("log", (message) => {
+    const e = JSON.parse(message.data);
+    const line = el("span", { class: "line " + e.level.toLowerCase() },
+                    e.at.slice(11, 23) + " " + e.level + " " + e.logger + ": " + e.message + "\n");
+    document.getElementById("log").append(line);
+  });
   for (const button of root.querySelectorAll(".controls button")) {
     button.addEventListener("click", async () => {
       const response = await fetch(API + "/" + runId + "/" + button.dataset.action,

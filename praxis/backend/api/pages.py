@@ -271,7 +271,8 @@ async def run_page(id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Respo
 <table class="timings">{timings}<tr><th>Duration</th><td id="duration">{_seconds(run.duration_ms)}</td></tr></table>
 {CONTROLS if _may_run(grant) else ""}
 <h2>Calls</h2><ul id="calls" class="calls">{"".join(_call(tree) for tree in view.calls)}</ul>
-<h2>Outputs</h2><div id="outputs">{outputs_fragment(view)}</div>"""
+<h2>Outputs</h2><div id="outputs">{outputs_fragment(view)}</div>
+<h2>Log</h2><pre id="log" class="log"></pre>"""
     return _page(run.name, "run", body, run=str(run.accession_id))
 
 

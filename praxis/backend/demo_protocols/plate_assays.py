@@ -7,6 +7,7 @@ and labware each protocol needs, and the worker builds them for the run.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from praxis.backend.protocols import current_run, protocol, protocol_function
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     from pylabrobot.liquid_handling import LiquidHandler
     from pylabrobot.plate_reading import PlateReader
     from pylabrobot.resources import Plate, TipRack, TipSpot, Well
+
+#: a protocol's log lines (INFO and up) become ``log`` events of its run
+log = logging.getLogger(__name__)
 
 
 @protocol_function
@@ -52,4 +56,5 @@ async def read_absorbance(reader: PlateReader, wavelength_nm: int) -> list[list[
 async def absorbance_read(reader: PlateReader, plate: Plate, wavelength_nm: int = 600) -> dict[str, int]:
     values = await read_absorbance(reader, wavelength_nm)
     wells = current_run().record_plate(f"absorbance_{wavelength_nm}nm", values, plate=plate, unit="OD")
+    log.info("read %d wells of %s at %d nm", wells, plate.name, wavelength_nm)
     return {"wells_read": wells}

@@ -1,4 +1,4 @@
-"""A run's calls and outputs, from the child's messages to batched rows.
+"""A run's calls, outputs and log lines, from the child's messages to batched rows.
 
 The child reports each call twice (started, ended) and may record outputs at any time. Rows are
 written in batches, each one unit of work: a call that started and ended between two writes is
@@ -17,7 +17,9 @@ from praxis.backend.db.base import new_id
 
 __all__ = ["CallLog"]
 
-Write = Callable[[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]], Awaitable[None]]
+Rows = list[dict[str, Any]]
+#: (calls new, calls ended, outputs, log lines) -> one unit of work
+Write = Callable[[Rows, Rows, Rows, Rows], Awaitable[None]]
 
 _OUTPUT_COLUMNS = (
     "name",
@@ -46,10 +48,11 @@ class CallLog:
         self._new: dict[int, dict[str, Any]] = {}
         self._ended: list[dict[str, Any]] = []
         self._outputs: list[dict[str, Any]] = []
+        self._logs: list[dict[str, Any]] = []
         self.calls = 0
 
     def pending(self) -> int:
-        return len(self._new) + len(self._ended) + len(self._outputs)
+        return len(self._new) + len(self._ended) + len(self._outputs) + len(self._logs)
 
     def add(self, message: Mapping[str, Any]) -> None:
         kind = message["type"]
@@ -88,6 +91,17 @@ class CallLog:
                 self._new[seq].update(end)
             elif seq in self._ids:
                 self._ended.append({"accession_id": self._ids[seq], **end})
+        elif kind == "log":
+            seq = message.get("call_seq")
+            self._logs.append(
+                {
+                    "level": message["level"],
+                    "logger": message["logger"],
+                    "message": message["message"],
+                    "at": message["at"],
+                    "call_id": str(self._ids[seq]) if seq in self._ids else None,
+                }
+            )
         elif kind in ("output", "outputs"):
             rows = message["outputs"] if kind == "outputs" else [message]
             measured = _time(message.get("measured_at"))
@@ -107,12 +121,13 @@ class CallLog:
         """Write what has come in; on failure nothing is lost (the next flush writes it)."""
         if not self.pending():
             return
-        new, ended, outputs = list(self._new.values()), self._ended, self._outputs
-        self._new, self._ended, self._outputs = {}, [], []
+        new, ended, outputs, logs = list(self._new.values()), self._ended, self._outputs, self._logs
+        self._new, self._ended, self._outputs, self._logs = {}, [], [], []
         try:
-            await self._write(new, ended, outputs)
+            await self._write(new, ended, outputs, logs)
         except BaseException:
             self._new = {row["sequence"]: row for row in new} | self._new
             self._ended = ended + self._ended
             self._outputs = outputs + self._outputs
+            self._logs = logs + self._logs
             raise

@@ -61,6 +61,21 @@ def output(values: dict[str, Any]) -> dict[str, Any]:
     return {"type": "output", **values, "measured_at": values.get("measured_at") or now_iso()}
 
 
+#: a log line's text is cut to this many characters
+LOG_MESSAGE_CHARS = 2000
+
+
+def log(level: str, logger: str, message: str, call_seq: int | None) -> dict[str, Any]:
+    return {
+        "type": "log",
+        "level": level,
+        "logger": logger,
+        "message": message[:LOG_MESSAGE_CHARS],
+        "call_seq": call_seq,
+        "at": now_iso(),
+    }
+
+
 def state(which: Literal["initial", "final"], value: dict[str, Any]) -> dict[str, Any]:
     return {"type": "state", "which": which, "state": value}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import logging
 import os
 import resource
 import signal
@@ -104,6 +105,49 @@ def _listen(fd: int, control: ControlState) -> None:
     threading.Thread(target=read, name="praxis-control", daemon=True).start()
 
 
+#: log lines a run keeps; past this, one line says so and the rest are dropped
+LOG_LINES = 10_000
+
+
+class _LogForwarder(logging.Handler):
+    """The protocol's log records (INFO and up) as messages to the parent: each becomes a ``log``
+    event of the run, attached to the call that was running."""
+
+    def __init__(self, writer: MessageWriter, tracer: Tracer) -> None:
+        super().__init__(logging.INFO)
+        self.writer, self.tracer, self.sent = writer, tracer, 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.sent > LOG_LINES:
+            return
+        self.sent += 1
+        if self.sent > LOG_LINES:
+            record = logging.LogRecord(
+                "praxis",
+                logging.WARNING,
+                "",
+                0,
+                f"more than {LOG_LINES} log lines: the rest are not kept",
+                (),
+                None,
+            )
+        try:
+            message = record.getMessage()
+            if record.exc_info:
+                message += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            self.writer.send(messages.log(record.levelname, record.name, message, self.tracer.current_seq()))
+        except Exception:  # a record that cannot be formatted must not end the run
+            self.handleError(record)
+
+
+def _forward_logs(writer: MessageWriter, tracer: Tracer) -> None:
+    root = logging.getLogger()
+    root.addHandler(_LogForwarder(writer, tracer))
+    root.setLevel(logging.INFO)
+    # the machines' own chatter stays out of the run's log unless it warns
+    logging.getLogger("pylabrobot").setLevel(logging.WARNING)
+
+
 def _run(spec: dict[str, Any], writer: MessageWriter) -> None:
     control = ControlState()
     _listen(spec["control_fd"], control)
@@ -125,6 +169,7 @@ def _run(spec: dict[str, Any], writer: MessageWriter) -> None:
         )
         activate(context)
         activate_tracer(tracer)
+        _forward_logs(writer, tracer)
         writer.send(messages.state("initial", assets.state_of(objects)))
         result = asyncio.run(_execute(function, tracer, {**spec.get("inputs", {}), **objects}, objects))
         writer.send(messages.state("final", assets.state_of(objects)))

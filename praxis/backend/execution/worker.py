@@ -167,7 +167,8 @@ class Worker:
     async def _run_child(self, plan: RunPlan, lease: Lease) -> Outcome:
         outcome = Outcome()
         calls = CallLog(
-            plan.run_id, lambda new, ended, outputs: self._record(plan.run_id, new, ended, outputs)
+            plan.run_id,
+            lambda new, ended, outputs, logs: self._record(plan.run_id, new, ended, outputs, logs),
         )
         done = asyncio.Event()
         async with Child(plan.spec) as child:
@@ -267,8 +268,9 @@ class Worker:
         new: list[dict[str, Any]],
         ended: list[dict[str, Any]],
         outputs: list[dict[str, Any]],
+        logs: list[dict[str, Any]],
     ) -> None:
-        await self._work(lambda svc: svc.record(run_id, new, ended, outputs))
+        await self._work(lambda svc: svc.record(run_id, new, ended, outputs, logs))
 
     # -- plumbing ----------------------------------------------------------------------------------
 

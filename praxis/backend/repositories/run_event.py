@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import UUID, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praxis.backend.models.orm import RunEventKind, RunEventOrm
@@ -14,10 +17,31 @@ EVENTS_CHANNEL = "praxis_run_events"
 
 
 class RunEventLog:
-    """Read-only: events are written by triggers, in the transaction of the change they record."""
+    """Events are written by triggers, in the transaction of the change they record; log lines, which
+    record no other change, are the one kind written here."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def append_logs(self, run_id: uuid.UUID, lines: Sequence[Mapping[str, Any]]) -> None:
+        """The protocol's log lines as ``log`` events, numbered and announced as the triggers do it
+        (under the run's event lock, so the run's ids follow commit order)."""
+        if not lines:
+            return
+        runs = array([literal(run_id, UUID)])
+        await self.session.execute(select(func.praxis_lock_runs(runs)))
+        await self.session.execute(
+            insert(RunEventOrm),
+            [
+                {
+                    "protocol_run_id": run_id,
+                    "kind": RunEventKind.LOG.value,
+                    "data": {**line, "run_id": str(run_id)},
+                }
+                for line in lines
+            ],
+        )
+        await self.session.execute(select(func.praxis_announce_runs(runs)))
 
     async def of_run(self, run_id: uuid.UUID, *, after: int, limit: int) -> list[RunEventOrm]:
         """The run's events with an id above ``after``, oldest first, at most ``limit``."""

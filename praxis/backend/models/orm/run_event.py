@@ -25,6 +25,7 @@ class RunEventKind(enum.StrEnum):
     CALL_STARTED = "call_started"
     CALL_ENDED = "call_ended"
     OUTPUT = "output"
+    LOG = "log"
 
 
 class RunEventOrm(Base):
