@@ -37,6 +37,8 @@ STATUS_STYLE = {
     "paused": "magenta",
     "queued": "blue",
 }
+#: the progress bar's width in characters, shown once the protocol reports its steps
+BAR_WIDTH = 30
 LOG_STYLE = {"DEBUG": "dim", "INFO": "cyan", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red"}
 
 runs_app = typer.Typer(help="Protocol runs: list them, show one with its call tree.", no_args_is_help=True)
@@ -169,10 +171,18 @@ class _Progress:
         self.running: dict[str, str] = {}  # call id -> function name, in start order
         self.calls = 0
         self.outputs = 0
+        self.steps: tuple[int, int, str | None] | None = None  # done, total, label: as the protocol said
 
     def line(self) -> Text:
         text = Text()
         text.append(self.status, style=STATUS_STYLE.get(self.status, ""))
+        if self.steps is not None:
+            done, total, label = self.steps
+            filled = round(BAR_WIDTH * done / total)
+            text.append("  ")
+            text.append("━" * filled, style="green")
+            text.append("━" * (BAR_WIDTH - filled), style="grey23")
+            text.append(f" {done}/{total}" + (f" {label}" if label else ""))
         if self.running:
             text.append(f"  {' > '.join(self.running.values())}")
         text.append(f"  ({self.calls} calls, {self.outputs} outputs)", style="dim")
@@ -196,6 +206,8 @@ def _follow(http: httpx.Client, run_id: str) -> str:
                 progress.calls += 1
                 if data["status"] == "failed":
                     live.console.print(f"[red]{data['function_name']} failed:[/red] {data['error_message']}")
+            elif kind == "progress":
+                progress.steps = (data["done"], data["total"], data.get("label"))
             elif kind == "log":
                 style = LOG_STYLE.get(data["level"], "")
                 at = data["at"][11:23]
@@ -210,7 +222,8 @@ def _follow(http: httpx.Client, run_id: str) -> str:
                     unit = f" {data['unit']}" if data.get("unit") else ""
                     live.console.print(f"output {data['name']}{where} = {value}{unit}")
             live.update(progress.line())
-    console.print(f"{progress.calls} calls, {progress.outputs} outputs")
+    steps = f", step {progress.steps[0]} of {progress.steps[1]}" if progress.steps else ""
+    console.print(f"{progress.calls} calls, {progress.outputs} outputs{steps}")
     return progress.status
 
 

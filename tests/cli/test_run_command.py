@@ -99,3 +99,15 @@ async def test_praxis_run_exits_1_when_the_run_fails_and_2_for_a_protocol_that_d
     assert any(line.startswith("failed") for line in failed.stdout.splitlines())  # the run's status
     assert unknown.returncode == 2
     assert "no protocol named 'no_such_protocol'" in unknown.stdout
+
+
+@pytest.mark.slow(seconds=8)
+async def test_praxis_run_follow_counts_the_steps_a_protocol_reports(
+    live_server: LiveServer, lab: None
+) -> None:
+    followed = praxis(live_server, "run", "serial_dilution", "-p", "start_volume_ul=100", "--follow")
+
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    assert followed.stdout.rstrip().endswith(
+        "12 calls, 0 outputs, step 11 of 11"
+    )  # the protocol and 11 transfers

@@ -121,6 +121,13 @@ function runPage(root) {
     }
   });
   source.addEventListener("output", refreshOutputs);
+  source.addEventListener("progress", (message) => {
+    const e = JSON.parse(message.data);
+    const bar = document.getElementById("progress");
+    bar.max = e.total; bar.value = e.done;
+    document.getElementById("progress-text").textContent = e.done + " of " + e.total + (e.label ? " · " + e.label : "");
+    bar.parentElement.hidden = false;
+  });
   source.addEventListener("log", (message) => {
     const e = JSON.parse(message.data);
     const line = el("span", { class: "line " + e.level.toLowerCase() },

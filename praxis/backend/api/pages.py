@@ -270,6 +270,7 @@ async def run_page(id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Respo
 <p id="error" class="error">{escape(run.error_message or "")}</p>
 <table class="timings">{timings}<tr><th>Duration</th><td id="duration">{_seconds(run.duration_ms)}</td></tr></table>
 {CONTROLS if _may_run(grant) else ""}
+<p class="progress" hidden><progress id="progress" max="1" value="0"></progress> <span id="progress-text"></span></p>
 <h2>Calls</h2><ul id="calls" class="calls">{"".join(_call(tree) for tree in view.calls)}</ul>
 <h2>Outputs</h2><div id="outputs">{outputs_fragment(view)}</div>
 <h2>Log</h2><pre id="log" class="log"></pre>"""

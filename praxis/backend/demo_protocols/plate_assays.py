@@ -44,6 +44,7 @@ async def serial_dilution(
     volume = start_volume_ul / dilution_factor
     for column in range(1, columns):
         await transfer(lh, tips[f"A{column}"][0], plate[f"A{column}"][0], plate[f"A{column + 1}"][0], volume)
+        current_run().progress(column, columns - 1, f"A{column} -> A{column + 1}")  # a bar for watchers
     return {"transfers": columns - 1, "volume_ul": volume}
 
 

@@ -1,4 +1,4 @@
-"""A run's calls, outputs and log lines, from the child's messages to batched rows.
+"""A run's calls, outputs, log lines and progress, from the child's messages to batched rows.
 
 The child reports each call twice (started, ended) and may record outputs at any time. Rows are
 written in batches, each one unit of work: a call that started and ended between two writes is
@@ -18,8 +18,9 @@ from praxis.backend.db.base import new_id
 __all__ = ["CallLog"]
 
 Rows = list[dict[str, Any]]
-#: (calls new, calls ended, outputs, log lines) -> one unit of work
-Write = Callable[[Rows, Rows, Rows, Rows], Awaitable[None]]
+#: (calls new, calls ended, outputs, events the worker writes: (kind, data)) -> one unit of work
+Events = list[tuple[str, dict[str, Any]]]
+Write = Callable[[Rows, Rows, Rows, Events], Awaitable[None]]
 
 _OUTPUT_COLUMNS = (
     "name",
@@ -48,11 +49,11 @@ class CallLog:
         self._new: dict[int, dict[str, Any]] = {}
         self._ended: list[dict[str, Any]] = []
         self._outputs: list[dict[str, Any]] = []
-        self._logs: list[dict[str, Any]] = []
+        self._events: Events = []
         self.calls = 0
 
     def pending(self) -> int:
-        return len(self._new) + len(self._ended) + len(self._outputs) + len(self._logs)
+        return len(self._new) + len(self._ended) + len(self._outputs) + len(self._events)
 
     def add(self, message: Mapping[str, Any]) -> None:
         kind = message["type"]
@@ -93,15 +94,16 @@ class CallLog:
                 self._ended.append({"accession_id": self._ids[seq], **end})
         elif kind == "log":
             seq = message.get("call_seq")
-            self._logs.append(
-                {
-                    "level": message["level"],
-                    "logger": message["logger"],
-                    "message": message["message"],
-                    "at": message["at"],
-                    "call_id": str(self._ids[seq]) if seq in self._ids else None,
-                }
+            line = {key: message[key] for key in ("level", "logger", "message", "at")}
+            self._events.append(
+                ("log", {**line, "call_id": str(self._ids[seq]) if seq in self._ids else None})
             )
+        elif kind == "progress":
+            data = {key: message[key] for key in ("done", "total", "label", "at")}
+            if self._events and self._events[-1][0] == "progress":
+                self._events[-1] = ("progress", data)  # only the latest of a batch: a bar shows no more
+            else:
+                self._events.append(("progress", data))
         elif kind in ("output", "outputs"):
             rows = message["outputs"] if kind == "outputs" else [message]
             measured = _time(message.get("measured_at"))
@@ -121,13 +123,13 @@ class CallLog:
         """Write what has come in; on failure nothing is lost (the next flush writes it)."""
         if not self.pending():
             return
-        new, ended, outputs, logs = list(self._new.values()), self._ended, self._outputs, self._logs
-        self._new, self._ended, self._outputs, self._logs = {}, [], [], []
+        new, ended, outputs, events = list(self._new.values()), self._ended, self._outputs, self._events
+        self._new, self._ended, self._outputs, self._events = {}, [], [], []
         try:
-            await self._write(new, ended, outputs, logs)
+            await self._write(new, ended, outputs, events)
         except BaseException:
             self._new = {row["sequence"]: row for row in new} | self._new
             self._ended = ended + self._ended
             self._outputs = outputs + self._outputs
-            self._logs = logs + self._logs
+            self._events = events + self._events
             raise

@@ -85,6 +85,19 @@ class RunContext:
         """A call boundary of the protocol's own choosing: pauses or cancels here when asked."""
         self._control.checkpoint(self._send)
 
+    def progress(self, done: int, total: int, label: str | None = None) -> None:
+        """Say how far the run has come: ``done`` of ``total`` steps (``label``: the step now). Watchers
+        see a progress bar (``praxis run --follow``, the run page); the protocol decides what a step is."""
+        if (
+            isinstance(done, bool)
+            or isinstance(total, bool)
+            or not (isinstance(done, int) and isinstance(total, int))
+        ):
+            raise TypeError("progress takes whole numbers of steps: progress(done, total)")
+        if total < 1 or not 0 <= done <= total:
+            raise ValueError(f"progress({done}, {total}): needs 0 <= done <= total and total >= 1")
+        self._send(messages.progress(done, total, None if label is None else str(label)[:200]))
+
     def record_output(
         self,
         name: str,

@@ -76,6 +76,10 @@ def log(level: str, logger: str, message: str, call_seq: int | None) -> dict[str
     }
 
 
+def progress(done: int, total: int, label: str | None) -> dict[str, Any]:
+    return {"type": "progress", "done": done, "total": total, "label": label, "at": now_iso()}
+
+
 def state(which: Literal["initial", "final"], value: dict[str, Any]) -> dict[str, Any]:
     return {"type": "state", "which": which, "state": value}
 

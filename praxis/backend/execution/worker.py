@@ -168,7 +168,7 @@ class Worker:
         outcome = Outcome()
         calls = CallLog(
             plan.run_id,
-            lambda new, ended, outputs, logs: self._record(plan.run_id, new, ended, outputs, logs),
+            lambda new, ended, outputs, events: self._record(plan.run_id, new, ended, outputs, events),
         )
         done = asyncio.Event()
         async with Child(plan.spec) as child:
@@ -268,9 +268,9 @@ class Worker:
         new: list[dict[str, Any]],
         ended: list[dict[str, Any]],
         outputs: list[dict[str, Any]],
-        logs: list[dict[str, Any]],
+        events: list[tuple[str, dict[str, Any]]],
     ) -> None:
-        await self._work(lambda svc: svc.record(run_id, new, ended, outputs, logs))
+        await self._work(lambda svc: svc.record(run_id, new, ended, outputs, events))
 
     # -- plumbing ----------------------------------------------------------------------------------
 

@@ -17,29 +17,22 @@ EVENTS_CHANNEL = "praxis_run_events"
 
 
 class RunEventLog:
-    """Events are written by triggers, in the transaction of the change they record; log lines, which
-    record no other change, are the one kind written here."""
+    """Events are written by triggers, in the transaction of the change they record; log lines and progress,
+    which record no other change, are written here."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def append_logs(self, run_id: uuid.UUID, lines: Sequence[Mapping[str, Any]]) -> None:
-        """The protocol's log lines as ``log`` events, numbered and announced as the triggers do it
-        (under the run's event lock, so the run's ids follow commit order)."""
-        if not lines:
+    async def append(self, run_id: uuid.UUID, events: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Events that record no other change (``log``, ``progress``: ``(kind, data)``), numbered and
+        announced as the triggers do it (under the run's event lock: the run's ids follow commit order)."""
+        if not events:
             return
         runs = array([literal(run_id, UUID)])
         await self.session.execute(select(func.praxis_lock_runs(runs)))
         await self.session.execute(
             insert(RunEventOrm),
-            [
-                {
-                    "protocol_run_id": run_id,
-                    "kind": RunEventKind.LOG.value,
-                    "data": {**line, "run_id": str(run_id)},
-                }
-                for line in lines
-            ],
+            [{"protocol_run_id": run_id, "kind": kind, "data": dict(data)} for kind, data in events],
         )
         await self.session.execute(select(func.praxis_announce_runs(runs)))
 

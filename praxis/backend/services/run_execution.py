@@ -118,13 +118,13 @@ class RunExecutionService:
         new_calls: Sequence[Mapping[str, Any]],
         ended_calls: Sequence[Mapping[str, Any]],
         outputs: Sequence[Mapping[str, Any]],
-        logs: Sequence[Mapping[str, Any]] = (),
+        events: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> None:
         """One batch of what the protocol reported: calls first (outputs and log lines refer to them)."""
         await self.repos.function_call_log.insert_rows(new_calls)
         await self.repos.function_call_log.update_rows(ended_calls)
         await self.repos.data_output.insert_rows(outputs)
-        await self.repos.run_event.append_logs(run_id, logs)
+        await self.repos.run_event.append(run_id, events)
         if new_calls or ended_calls:
             await self.repos.protocol_run.announce_calls(run_id)
 

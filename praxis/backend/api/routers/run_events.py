@@ -75,7 +75,7 @@ async def stream_all_run_events(request: Request, last_event_id: LastEventId = N
     "/{id}/events",
     response_class=EventStreamResponse,
     responses={**_EVENT_STREAM, 404: _json_error(404)},
-    summary="The run's events as Server-Sent Events (status, call_started, call_ended, output, log): its "
+    summary="The run's events as Server-Sent Events (status, call_started, call_ended, output, log, progress): its "
     "history (after Last-Event-ID), then live, until the run ends",
 )
 async def stream_run_events(

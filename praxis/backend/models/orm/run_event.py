@@ -26,6 +26,7 @@ class RunEventKind(enum.StrEnum):
     CALL_ENDED = "call_ended"
     OUTPUT = "output"
     LOG = "log"
+    PROGRESS = "progress"
 
 
 class RunEventOrm(Base):

@@ -1,6 +1,6 @@
 """A protocol's log lines are events of its run: INFO and up, each attached to the call that was
 running, in the run's event stream (live and replayed), capped so that a chatty protocol cannot fill
-the database."""
+the database. So is the progress it reports (``current_run().progress(done, total)``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.harness.execution import ProtocolRunner
 
 LOGGING = """
 import logging
-from praxis.backend.protocols import protocol, protocol_function
+from praxis.backend.protocols import current_run, protocol, protocol_function
 
 log = logging.getLogger("assay")
 
@@ -43,6 +43,16 @@ def logs() -> None:
 def chatty(lines: int = 10) -> None:
     for n in range(lines):
         log.info("line %d", n)
+
+@protocol
+def counts(steps: int = 5) -> None:
+    for n in range(1, steps + 1):
+        weigh(n)
+        current_run().progress(n, steps, f"vial {n}")
+
+@protocol
+def overshoots() -> None:
+    current_run().progress(6, 5)
 """
 
 
@@ -103,3 +113,35 @@ async def test_a_chatty_protocol_keeps_its_first_lines_and_says_the_rest_were_dr
     assert len(stored) == child_runner.LOG_LINES + 1
     assert stored[0] == "line 0" and stored[-2] == f"line {child_runner.LOG_LINES - 1}"
     assert stored[-1] == f"more than {child_runner.LOG_LINES} log lines: the rest are not kept"
+
+
+async def test_progress_is_an_event_of_the_run_after_the_step_it_counts(
+    client: httpx.AsyncClient,
+    repos: Builders,
+    protocols: dict[str, ProtocolDefinitionOrm],
+    protocol_runner: ProtocolRunner,
+) -> None:
+    run = await repos.protocol_run.create(
+        protocol_definition=protocols["counts"], input_parameters={"steps": 5}
+    )
+    finished = await protocol_runner.run(run)
+
+    events, _ = await read_events(client, f"/api/v1/protocols/runs/{run.accession_id}/events")
+
+    assert finished.run.status is RunStatus.COMPLETED
+    progress = [(e.data["done"], e.data["total"], e.data["label"]) for e in events if e.kind == "progress"]
+    assert progress, "no progress event"
+    assert progress[-1] == (5, 5, "vial 5")  # the last said is kept: a batch keeps its latest only
+    assert [done for done, _, _ in progress] == sorted({done for done, _, _ in progress})
+    ended = [e.id for e in events if e.kind == "call_ended" and e.data["function_name"] == "weigh"]
+    assert next(e.id for e in events if e.kind == "progress" and e.data["done"] == 5) > ended[-1]
+
+
+async def test_progress_past_its_total_fails_the_run_saying_why(
+    repos: Builders, protocols: dict[str, ProtocolDefinitionOrm], protocol_runner: ProtocolRunner
+) -> None:
+    run = await repos.protocol_run.create(protocol_definition=protocols["overshoots"], input_parameters={})
+    finished = await protocol_runner.run(run)
+
+    assert finished.run.status is RunStatus.FAILED
+    assert finished.run.error_message == "ValueError: progress(6, 5): needs 0 <= done <= total and total >= 1"
