@@ -3,15 +3,20 @@ hands back the row with its secret (``token.secret``), as ``praxis token create`
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.models.orm import ALL_SCOPES, ApiTokenOrm, Scope
 from praxis.backend.services.api_token import new_secret, stored_columns
 from tests.builders.base import Builder, unique_name
 
+if TYPE_CHECKING:
+    from tests.builders.fields import ApiTokenFields
+
 
 class ApiTokenBuilder(Builder[ApiTokenOrm]):
     repository_name = "api_token"
+    field_types = {"scopes": Sequence[Scope | str]}  # names or members, stored as names
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,12 +35,12 @@ class ApiTokenBuilder(Builder[ApiTokenOrm]):
         token.secret = self._secrets.pop(token.secret_hash, None)
         return token
 
-    def build(self, **overrides: Any) -> ApiTokenOrm:
+    def build(self, **overrides: Unpack[ApiTokenFields]) -> ApiTokenOrm:
         return self._with_secret(super().build(**overrides))
 
-    async def create(self, **overrides: Any) -> ApiTokenOrm:
+    async def create(self, **overrides: Unpack[ApiTokenFields]) -> ApiTokenOrm:
         """A stored token (every scope unless ``scopes=[...]``), its secret in ``.secret``."""
         return self._with_secret(await super().create(**overrides))
 
-    async def create_batch(self, n: int, **overrides: Any) -> list[ApiTokenOrm]:
+    async def create_batch(self, n: int, **overrides: Unpack[ApiTokenFields]) -> list[ApiTokenOrm]:
         return [self._with_secret(token) for token in await super().create_batch(n, **overrides)]

@@ -15,7 +15,7 @@ import itertools
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
@@ -64,6 +64,9 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
     #: the attribute of ``Repositories`` whose repository stores these rows
     repository_name: ClassVar[str]
     parents: ClassVar[dict[str, Parent]] = {}
+    #: the type of a field the builder takes in a wider form than its model's (a deck type's
+    #: ``positions`` as dicts): for ``fields.py`` (``python -m tests.builders.generate``)
+    field_types: ClassVar[dict[str, Any]] = {}
     #: every builder class by the aggregate it builds, filled as the classes are defined
     by_aggregate: ClassVar[dict[str, type[Builder[Any]]]] = {}
 
@@ -89,21 +92,40 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
         return values
 
     # -- the public surface ----------------------------------------------------------------------
-    def build(self, **overrides: Any) -> ModelT:
-        """An unsaved row with its parents attached (new ones unsaved too); nothing is written."""
+    # Each builder declares these with its own fields, ``**overrides: Unpack[DeckFields]`` (the
+    # TypedDicts of ``fields.py``), so that a misspelt field is a type error and editors complete the
+    # names. Where any builder may be meant (``Builder[Any]``), they take any name, refused at run
+    # time by ``UnknownFieldError``.
+    if TYPE_CHECKING:
+        build: Callable[..., ModelT]
+        create: Callable[..., Awaitable[ModelT]]
+        create_batch: Callable[..., Awaitable[list[ModelT]]]
+    else:
+
+        def build(self, **overrides):
+            """An unsaved row with its parents attached (new ones unsaved too); nothing is written."""
+            return self._build(overrides)
+
+        async def create(self, **overrides):
+            """Persist one row and every parent it needs, all in one flush (one SAVEPOINT)."""
+            return await self._create(overrides)
+
+        async def create_batch(self, n, **overrides):
+            """``n`` distinct rows in one INSERT, sharing one parent graph that is created once."""
+            return await self._create_batch(n, overrides)
+
+    def _build(self, overrides: dict[str, Any]) -> ModelT:
         obj, _ = self._graph(overrides)
         self._attach(obj, self._given_objects(overrides))
         return obj
 
-    async def create(self, **overrides: Any) -> ModelT:
-        """Persist one row and every parent it needs, all in one flush (one SAVEPOINT)."""
+    async def _create(self, overrides: dict[str, Any]) -> ModelT:
         obj, graph = self._graph(overrides)
         await self.repository.save(*graph)
         self._attach(obj, self._given_objects(overrides))
         return obj
 
-    async def create_batch(self, n: int, **overrides: Any) -> list[ModelT]:
-        """``n`` distinct rows in one INSERT, sharing one parent graph that is created once."""
+    async def _create_batch(self, n: int, overrides: dict[str, Any]) -> list[ModelT]:
         own, given, nested = self._split(overrides)
         parents = self._parents(own, given, nested)
         if parents.graph:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import DataOutputOrm, DataType
 from praxis.backend.repositories.data_output import DataOutputRepository
 from tests.builders.base import Builder, Parent
+
+if TYPE_CHECKING:
+    from tests.builders.fields import DataOutputFields
 
 _WELLS = [f"{row}{column}" for row in "ABCDEFGH" for column in range(1, 13)]
 
@@ -27,6 +30,14 @@ class DataOutputBuilder(Builder[DataOutputOrm]):
         "deck": Parent("deck", fk="deck_id", relationship="deck", create=False),
     }
     _sequence = itertools.count()
+
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[DataOutputFields]) -> DataOutputOrm: ...
+        async def create(self, **overrides: Unpack[DataOutputFields]) -> DataOutputOrm: ...
+        async def create_batch(
+            self, n: int, **overrides: Unpack[DataOutputFields]
+        ) -> list[DataOutputOrm]: ...
 
     def defaults(self) -> dict[str, Any]:
         n = next(self._sequence)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import DeckOrm
 from praxis.backend.repositories.deck import DeckRepository
 from tests.builders.base import Builder, Parent, unique_name
+
+if TYPE_CHECKING:
+    from tests.builders.fields import DeckFields
 
 
 class DeckBuilder(Builder[DeckOrm]):
@@ -19,6 +22,12 @@ class DeckBuilder(Builder[DeckOrm]):
         "deck_definition": Parent("deck_definition", fk="deck_definition_id", relationship="deck_definition"),
         "workcell": Parent("workcell", fk="workcell_id", relationship="workcell", create=False),
     }
+
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[DeckFields]) -> DeckOrm: ...
+        async def create(self, **overrides: Unpack[DeckFields]) -> DeckOrm: ...
+        async def create_batch(self, n: int, **overrides: Unpack[DeckFields]) -> list[DeckOrm]: ...
 
     def defaults(self) -> dict[str, Any]:
         return {"name": unique_name("deck")}

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Unpack
 
-from praxis.backend.models.orm import DeckDefinitionOrm
+from praxis.backend.models.orm import DeckDefinitionOrm, DeckPositionDefinitionOrm
 from praxis.backend.repositories.deck_definition import DeckDefinitionRepository
 from tests.builders.base import Builder, unique_name
+
+if TYPE_CHECKING:
+    from tests.builders.fields import DeckDefinitionFields
 
 
 class DeckDefinitionBuilder(Builder[DeckDefinitionOrm]):
@@ -12,6 +16,15 @@ class DeckDefinitionBuilder(Builder[DeckDefinitionOrm]):
 
     repository_name = "deck_definition"
     repository: DeckDefinitionRepository
+    field_types = {"positions": Sequence[Mapping[str, Any] | DeckPositionDefinitionOrm]}
+
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[DeckDefinitionFields]) -> DeckDefinitionOrm: ...
+        async def create(self, **overrides: Unpack[DeckDefinitionFields]) -> DeckDefinitionOrm: ...
+        async def create_batch(
+            self, n: int, **overrides: Unpack[DeckDefinitionFields]
+        ) -> list[DeckDefinitionOrm]: ...
 
     def defaults(self) -> dict[str, Any]:
         return {

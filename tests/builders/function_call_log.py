@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import CallStatus, FunctionCallLogOrm
 from praxis.backend.repositories.function_call_log import FunctionCallLogRepository
 from tests.builders.base import Builder, Parent, _id_of
+
+if TYPE_CHECKING:
+    from tests.builders.fields import FunctionCallLogFields
 
 
 class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
@@ -36,15 +40,21 @@ class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
         super().__init__(*args)
         self._next: dict[uuid.UUID, int] = {}  # each run's next sequence number, as last read or built
 
-    async def create(self, **overrides: Any) -> FunctionCallLogOrm:
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[FunctionCallLogFields]) -> FunctionCallLogOrm: ...
+
+    async def create(self, **overrides: Unpack[FunctionCallLogFields]) -> FunctionCallLogOrm:
         await self._read_next_sequence(overrides)
         return await super().create(**overrides)
 
-    async def create_batch(self, n: int, **overrides: Any) -> list[FunctionCallLogOrm]:
+    async def create_batch(
+        self, n: int, **overrides: Unpack[FunctionCallLogFields]
+    ) -> list[FunctionCallLogOrm]:
         await self._read_next_sequence(overrides)
         return await super().create_batch(n, **overrides)
 
-    async def _read_next_sequence(self, overrides: dict[str, Any]) -> None:
+    async def _read_next_sequence(self, overrides: Mapping[str, Any]) -> None:
         run = overrides.get("protocol_run", overrides.get("protocol_run_id"))
         run_id = _id_of(run)
         if run_id is not None:  # else a new run, whose calls start at 1

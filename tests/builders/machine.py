@@ -1,16 +1,25 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.models.orm import MachineOrm
 from praxis.backend.repositories.machine import MachineRepository
 from tests.builders.base import Builder, Parent, unique_name
+
+if TYPE_CHECKING:
+    from tests.builders.fields import MachineFields
 
 
 class MachineBuilder(Builder[MachineOrm]):
     repository_name = "machine"
     repository: MachineRepository
     parents = {"workcell": Parent("workcell", fk="workcell_id", relationship="workcell")}
+
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[MachineFields]) -> MachineOrm: ...
+        async def create(self, **overrides: Unpack[MachineFields]) -> MachineOrm: ...
+        async def create_batch(self, n: int, **overrides: Unpack[MachineFields]) -> list[MachineOrm]: ...
 
     def defaults(self) -> dict[str, Any]:
         return {

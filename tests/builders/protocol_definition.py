@@ -1,15 +1,26 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.models.orm import ProtocolDefinitionOrm
 from praxis.backend.repositories.protocol_definition import ProtocolDefinitionRepository
 from tests.builders.base import Builder, unique_name
 
+if TYPE_CHECKING:
+    from tests.builders.fields import ProtocolDefinitionFields
+
 
 class ProtocolDefinitionBuilder(Builder[ProtocolDefinitionOrm]):
     repository_name = "protocol_definition"
     repository: ProtocolDefinitionRepository
+
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[ProtocolDefinitionFields]) -> ProtocolDefinitionOrm: ...
+        async def create(self, **overrides: Unpack[ProtocolDefinitionFields]) -> ProtocolDefinitionOrm: ...
+        async def create_batch(
+            self, n: int, **overrides: Unpack[ProtocolDefinitionFields]
+        ) -> list[ProtocolDefinitionOrm]: ...
 
     def defaults(self) -> dict[str, Any]:
         name = unique_name("protocol").replace("-", "_")

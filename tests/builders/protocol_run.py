@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.db.base import Entity
 from praxis.backend.models.orm import ProtocolRunOrm, RunStatus
 from praxis.backend.repositories.protocol_run import ProtocolRunRepository
 from tests.builders.base import Builder, Parent, unique_name
+
+if TYPE_CHECKING:
+    from tests.builders.fields import ProtocolRunFields
 
 _STARTED = {RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.COMPLETED, RunStatus.FAILED}
 _QUEUED = {RunStatus.QUEUED, RunStatus.PAUSED}
@@ -33,6 +36,14 @@ class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
             "protocol_run", fk="previous_accession_id", relationship="previous_run", create=False
         ),
     }
+
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[ProtocolRunFields]) -> ProtocolRunOrm: ...
+        async def create(self, **overrides: Unpack[ProtocolRunFields]) -> ProtocolRunOrm: ...
+        async def create_batch(
+            self, n: int, **overrides: Unpack[ProtocolRunFields]
+        ) -> list[ProtocolRunOrm]: ...
 
     def defaults(self) -> dict[str, Any]:
         return {"name": unique_name("run"), "input_parameters": {"volume_ul": 50.0}}

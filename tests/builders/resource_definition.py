@@ -1,15 +1,26 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.models.orm import ResourceCategory, ResourceDefinitionOrm
 from praxis.backend.repositories.resource_definition import ResourceDefinitionRepository
 from tests.builders.base import Builder, unique_name
 
+if TYPE_CHECKING:
+    from tests.builders.fields import ResourceDefinitionFields
+
 
 class ResourceDefinitionBuilder(Builder[ResourceDefinitionOrm]):
     repository_name = "resource_definition"
     repository: ResourceDefinitionRepository
+
+    if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
+
+        def build(self, **overrides: Unpack[ResourceDefinitionFields]) -> ResourceDefinitionOrm: ...
+        async def create(self, **overrides: Unpack[ResourceDefinitionFields]) -> ResourceDefinitionOrm: ...
+        async def create_batch(
+            self, n: int, **overrides: Unpack[ResourceDefinitionFields]
+        ) -> list[ResourceDefinitionOrm]: ...
 
     def defaults(self) -> dict[str, Any]:
         return {

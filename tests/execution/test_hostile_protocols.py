@@ -89,8 +89,15 @@ def small_runner(protocol_runner: ProtocolRunner) -> ProtocolRunner:
     return protocol_runner
 
 
-async def run(repos: Builders, runner: ProtocolRunner, definition: ProtocolDefinitionOrm, **fields: object):
-    created = await repos.protocol_run.create(protocol_definition=definition, input_parameters={}, **fields)
+async def run(
+    repos: Builders,
+    runner: ProtocolRunner,
+    definition: ProtocolDefinitionOrm,
+    time_limit_seconds: float | None = None,
+):
+    created = await repos.protocol_run.create(
+        protocol_definition=definition, input_parameters={}, time_limit_seconds=time_limit_seconds
+    )
     return await runner.run(created)
 
 

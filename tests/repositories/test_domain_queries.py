@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from praxis.backend.models.orm import CallStatus, RunStatus
+from praxis.backend.models.orm import CallStatus, ResourceCategory, RunStatus
 from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 
@@ -25,7 +25,7 @@ async def test_machines_and_resources_of_a_workcell(repos: Builders, repositorie
 
 
 async def test_resources_on_a_parent_in_position_order(repos: Builders, repositories: Repositories) -> None:
-    carrier = await repos.resource.create(resource_definition__category="carrier")
+    carrier = await repos.resource.create(resource_definition__category=ResourceCategory.CARRIER)
     second = await repos.resource.create(parent=carrier, position_name="B")
     first = await repos.resource.create(parent=carrier, position_name="A")
     await repos.resource.create()
