@@ -31,8 +31,9 @@ from schemathesis.specs.openapi.checks import (
 
 import tests.harness.schemathesis_hooks  # noqa: F401  (registers the hooks)
 from praxis.backend.api.app import create_app
+from tests.harness.budget import BUDGET, FULL, SHORT
 
-CASES_PER_OPERATION_AND_MODE = 12
+CASES_PER_OPERATION_AND_MODE = BUDGET.cases_per_operation_and_mode  # PRAXIS_FUZZ_BUDGET: short, or full on CI
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -102,9 +103,10 @@ WITH_INPUT = sorted(
 )
 
 
-def test_the_run_sends_at_least_1000_generated_requests() -> None:
-    # each parametrised test below asserts it sent its full share, so the run sends at least this many
-    assert len(WITH_INPUT) * 2 * CASES_PER_OPERATION_AND_MODE >= 1000
+def test_a_full_run_sends_at_least_1000_generated_requests_and_a_short_one_every_operation() -> None:
+    # each parametrised test below asserts it sent its share, so a run sends at least this many
+    assert len(WITH_INPUT) * 2 * FULL.cases_per_operation_and_mode >= 1000
+    assert SHORT.cases_per_operation_and_mode >= 1  # every operation and mode, fewer cases each
     assert len(OPERATIONS) >= 60  # every operation of every collection is in the document
 
 

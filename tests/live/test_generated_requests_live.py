@@ -31,10 +31,12 @@ from praxis.backend import demo_protocols
 from praxis.backend.settings import Settings
 from tests.harness import schemathesis_hooks
 from tests.harness.auth import bearer, committed_token
+from tests.harness.budget import BUDGET
 from tests.harness.live import LiveServer, running_server
 
-EXAMPLES_PER_OPERATION = 4
-TIME_BUDGET_S = 75
+# PRAXIS_FUZZ_BUDGET: short by default, full on CI (tests.harness.budget)
+EXAMPLES_PER_OPERATION = BUDGET.examples_per_operation
+TIME_BUDGET_S = BUDGET.time_budget_s
 #: the budget bounds generation; this only stops a run that hangs, far above what a run takes
 HARD_TIMEOUT_S = 240
 #: the hooks' module, importable from the checkout's root
