@@ -75,3 +75,9 @@ class UnsupportedMediaTypeError(PraxisError):
     """A write admitted without a token that is not JSON (a form post a page could send): 415."""
 
     code = "unsupported_media_type"
+
+
+class PayloadTooLargeError(PraxisError):
+    """A body larger than the server keeps (an output's file over ``max_file_bytes``): 413."""
+
+    code = "payload_too_large"

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         description="Directories that protocol discovery may scan; a discovery path must lie under one.",
     )
     max_body_bytes: int = Field(default=1024 * 1024, description="Larger request bodies get 413.")
+    max_file_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1,
+        description="The largest file an output may carry (PUT /api/v1/outputs/{id}/file); larger get 413.",
+    )
     max_head_bytes: int = Field(default=16 * 1024, description="A larger request line and headers get 400.")
     keep_alive_timeout: int = Field(
         default=5, description="Seconds an idle keep-alive connection stays open (praxis serve)."

@@ -514,6 +514,10 @@ class DataOutputFields(TypedDict, total=False):
     measured_at: datetime | None
     measurement_conditions: dict[str, Any]
     data_quality_score: float | None
+    file_name: str | None
+    file_content_type: str | None
+    file_size_bytes: int | None
+    file_sha256: str | None
     protocol_run_id: UUID
     function_call_id: UUID | None
     resource_id: UUID | None

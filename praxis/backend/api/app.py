@@ -74,7 +74,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     # innermost first: the last resort for errors, the body's size, then its deadline (which also
     # covers the body BodySizeLimit reads itself), then HEAD
     app.add_middleware(errors.UnexpectedErrors)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, max_file_bytes=settings.max_file_bytes
+    )
     app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout)
     app.add_middleware(HeadAsGet)
     app.add_middleware(NoTrailingNewline)

@@ -36,6 +36,7 @@ from praxis.backend.errors import (
     InvalidValueError,
     MissingScopeError,
     NotFoundError,
+    PayloadTooLargeError,
     PraxisError,
     UnauthenticatedError,
     UnsupportedMediaTypeError,
@@ -53,6 +54,7 @@ STATUS = {
     UnauthenticatedError: 401,
     MissingScopeError: 403,
     UnsupportedMediaTypeError: 415,
+    PayloadTooLargeError: 413,
     DatabaseNotReadyError: 503,
 }
 

@@ -4,6 +4,7 @@
 limit                      default (setting)               answer
 =========================  ==============================  ============================================
 request body size          1 MiB (``max_body_bytes``)      413, before the body is parsed
+an output's file           16 MiB (``max_file_bytes``)     413, before the body is read
 request body read time     30 s (``body_timeout``)         408 and the connection closed
 request head read time     10 s (``head_timeout``)         408 and the connection closed (serve)
 request head size          16 KiB (``max_head_bytes``)     400 and the connection closed
@@ -36,6 +37,7 @@ read, so a 100 KiB head sent in one write passed it.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,18 +48,31 @@ from praxis.backend.api.errors import error_response
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
+#: an output's file (``PUT /api/v1/outputs/{id}/file``): the one body allowed to be larger
+FILE_UPLOAD = re.compile(r"^/api/v1/outputs/[^/]+/file$")
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES, max_file_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_file_bytes = max_file_bytes if max_file_bytes is not None else max_bytes
+
+    def limit(self, scope: Scope) -> int:
+        if scope.get("method") == "PUT" and FILE_UPLOAD.match(scope.get("path", "")):
+            return self.max_file_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
 
         if declared is not None:
@@ -73,8 +88,8 @@ class BodySizeLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -82,8 +97,8 @@ class BodySizeLimit:
         whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"request body is larger than {self.max_bytes} bytes"
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = f"request body is larger than {limit} bytes"
         await error_response(413, "payload_too_large", detail)(scope, receive, send)
 
 

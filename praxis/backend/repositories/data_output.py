@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from praxis.backend.models.orm import DataOutputOrm
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+
+from praxis.backend.models.orm import DataOutputOrm, OutputFileOrm
 from praxis.backend.repositories.base import Repository
 
 
@@ -13,3 +17,26 @@ class DataOutputRepository(Repository[DataOutputOrm]):
         self, run_id: uuid.UUID, *, limit: int | None = None, offset: int | None = None
     ) -> list[DataOutputOrm]:
         return await self.list({"protocol_run_id": run_id}, order_by="created_at", limit=limit, offset=offset)
+
+    async def store_file(self, output: DataOutputOrm, data: bytes, **described: Any) -> DataOutputOrm:
+        """The output's file: its bytes (replacing any it had) and what describes it on its row."""
+        statement = insert(OutputFileOrm).values(output_id=output.accession_id, data=data)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["output_id"], set_={"data": statement.excluded.data}
+            )
+        )
+        return await self.update(output, **described)
+
+    async def file_data(self, output_id: uuid.UUID) -> bytes | None:
+        return await self.session.scalar(
+            select(OutputFileOrm.data).where(OutputFileOrm.output_id == output_id)
+        )
+
+    async def remove_file(self, output: DataOutputOrm) -> DataOutputOrm:
+        await self.session.execute(
+            delete(OutputFileOrm).where(OutputFileOrm.output_id == output.accession_id)
+        )
+        return await self.update(
+            output, file_name=None, file_content_type=None, file_size_bytes=None, file_sha256=None
+        )

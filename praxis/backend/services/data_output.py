@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 import uuid
@@ -10,7 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from praxis.backend.errors import InvalidReferenceError, InvalidValueError, NotFoundError
+from praxis.backend.errors import (
+    InvalidReferenceError,
+    InvalidValueError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
 from praxis.backend.models.orm import DataOutputOrm, DataType, ResourceDefinitionOrm
 from praxis.backend.services.base import CrudService
 
@@ -45,7 +51,7 @@ def split_well(well: str) -> tuple[int, int]:
     return row_index(match.group(1)), int(match.group(2))
 
 
-#: the geometry of a plate whose labware definition says nothing (as upstream PyLabPraxis draws it)
+#: the geometry of a plate whose labware definition says nothing: the most common plate, 96 wells
 DEFAULT_GEOMETRY = PLATE_FORMATS[96]
 _WELL_COUNT = re.compile(r"(?<![0-9])(6|12|24|48|96|384|1536)[_ -]?well", re.IGNORECASE)
 
@@ -131,6 +137,42 @@ class DataOutputService(CrudService[DataOutputOrm]):
                     field=column,
                 )
         return changes
+
+    async def attach_file(
+        self, id: uuid.UUID, data: bytes, *, file_name: str, content_type: str, max_bytes: int
+    ) -> DataOutputOrm:
+        """The output's file (a reader's export, an image): stored with its name, media type, size and
+        SHA-256, replacing any file it carried. Empty or over ``max_bytes``: refused, nothing changed."""
+        output = await self.repos.data_output.get(id)
+        if not data:
+            raise InvalidValueError("the file is empty", entity="function_data_output", field="body")
+        if len(data) > max_bytes:
+            raise PayloadTooLargeError(
+                f"the file is {len(data)} bytes; an output's file may be at most {max_bytes}",
+                entity="function_data_output",
+                field="body",
+            )
+        return await self.repos.data_output.store_file(
+            output,
+            data,
+            file_name=file_name,
+            file_content_type=content_type,
+            file_size_bytes=len(data),
+            file_sha256=hashlib.sha256(data).hexdigest(),
+        )
+
+    async def file(self, id: uuid.UUID) -> tuple[DataOutputOrm, bytes]:
+        output = await self.repos.data_output.get(id)
+        data = await self.repos.data_output.file_data(id) if output.file_name is not None else None
+        if data is None:
+            raise NotFoundError(f"output {id} carries no file", entity="output_file", field="id")
+        return output, data
+
+    async def detach_file(self, id: uuid.UUID) -> DataOutputOrm:
+        output = await self.repos.data_output.get(id)
+        if output.file_name is None:
+            raise NotFoundError(f"output {id} carries no file", entity="output_file", field="id")
+        return await self.repos.data_output.remove_file(output)
 
     async def _check_call_of_run(self, call_id: Any, run_id: Any) -> None:
         """An output names a function call of its own run: a call of another run would tie the

@@ -1,4 +1,4 @@
-"""What a scan stores, named as upstream names the behaviours: found, inferred, none, a missing directory, an import error."""
+"""What a scan stores, one test per behaviour: found, inferred, none, a missing directory, an import error."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from praxis.backend.db.base import Base
 from praxis.backend.models.orm.api_token import ALL_SCOPES, ApiTokenOrm, Scope
-from praxis.backend.models.orm.data_output import DataOutputOrm, DataType
+from praxis.backend.models.orm.data_output import DataOutputOrm, DataType, OutputFileOrm
 from praxis.backend.models.orm.deck import DeckDefinitionOrm, DeckOrm, DeckPositionDefinitionOrm
 from praxis.backend.models.orm.machine import MachineOrm, MachineStatus
 from praxis.backend.models.orm.protocol import (
@@ -40,6 +40,7 @@ __all__ = [
     "FunctionCallLogOrm",
     "MachineOrm",
     "MachineStatus",
+    "OutputFileOrm",
     "ProtocolDefinitionOrm",
     "ProtocolRunOrm",
     "ResourceCategory",

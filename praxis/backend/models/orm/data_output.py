@@ -7,11 +7,11 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from praxis.backend.db.base import Entity, Versioned, enum_column
+from praxis.backend.db.base import Base, Entity, Versioned, enum_column
 
 if TYPE_CHECKING:
     from praxis.backend.models.orm.deck import DeckOrm
@@ -37,6 +37,11 @@ class DataOutputOrm(Versioned, Entity):
             name="value_matches_data_type",
         ),
         CheckConstraint("data_quality_score BETWEEN 0 AND 1", name="data_quality_score"),
+        CheckConstraint(
+            "(file_name IS NULL) = (file_content_type IS NULL) AND (file_name IS NULL) = (file_size_bytes IS NULL)"
+            " AND (file_name IS NULL) = (file_sha256 IS NULL)",
+            name="file_described_in_full",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(255))
@@ -52,6 +57,11 @@ class DataOutputOrm(Versioned, Entity):
     measurement_conditions: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     #: how far the value can be trusted, 0 (not at all) to 1 (fully), as the instrument or analysis says
     data_quality_score: Mapped[float | None]
+    #: the file the output carries, if any (its bytes are in ``output_file``, read only on request)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_content_type: Mapped[str | None] = mapped_column(String(127))
+    file_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
     # CASCADE: outputs belong to their run. SET NULL: the context objects are informative only.
     protocol_run_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("protocol_run.accession_id", ondelete="CASCADE"), index=True
@@ -74,3 +84,14 @@ class DataOutputOrm(Versioned, Entity):
     resource: Mapped[ResourceOrm | None] = relationship(lazy="raise")
     machine: Mapped[MachineOrm | None] = relationship(lazy="raise")
     deck: Mapped[DeckOrm | None] = relationship(lazy="raise")
+
+
+class OutputFileOrm(Base):
+    """A file's bytes, apart from its output's row so that reading outputs never reads them."""
+
+    __tablename__ = "output_file"
+
+    output_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("function_data_output.accession_id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -84,6 +84,12 @@ class DataOutputRead(VersionedRead):
     measured_at: datetime | None
     measurement_conditions: dict
     data_quality_score: float | None
+    file_name: str | None = Field(
+        description="The name of the file the output carries (PUT .../file); null: none."
+    )
+    file_content_type: str | None = Field(description="The file's media type, as it was attached.")
+    file_size_bytes: int | None = Field(description="The file's size in bytes.")
+    file_sha256: str | None = Field(description="The file's SHA-256, hex; also its ETag on GET .../file.")
     function_call_id: uuid.UUID | None
     resource_id: uuid.UUID | None
     machine_id: uuid.UUID | None
