@@ -8,6 +8,8 @@ Calls go before the outputs that refer to them, parents before children.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -39,6 +41,22 @@ _OUTPUT_COLUMNS = (
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _file_columns(file: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The columns that describe an output's file (every row has them: one multi-row INSERT), and the
+    bytes under ``file_data`` (stored apart by ``RunExecutionService.record``), with the output's id."""
+    if not file:
+        return dict.fromkeys(("file_name", "file_content_type", "file_size_bytes", "file_sha256"))
+    data = base64.b64decode(file["data"])
+    return {
+        "accession_id": new_id(),
+        "file_name": str(file["name"])[:255],
+        "file_content_type": str(file["content_type"])[:127],
+        "file_size_bytes": len(data),
+        "file_sha256": hashlib.sha256(data).hexdigest(),
+        "file_data": data,
+    }
 
 
 class CallLog:
@@ -116,6 +134,7 @@ class CallLog:
                         "protocol_run_id": self.run_id,
                         "function_call_id": self._ids.get(seq) if seq is not None else None,
                         "measured_at": measured,
+                        **_file_columns(row.get("file")),
                     }
                 )
 

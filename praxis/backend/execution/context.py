@@ -11,12 +11,16 @@ which must stay cheap to start and never load SQLAlchemy.
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import math
+import mimetypes
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from praxis.backend.execution import messages
@@ -76,6 +80,8 @@ class RunContext:
     _send: Callable[[dict[str, Any]], None] = field(default=lambda message: None, repr=False)
     _control: ControlState = field(default_factory=ControlState, repr=False)
     _current_call: Callable[[], int | None] = field(default=lambda: None, repr=False)
+    #: the largest file an output may carry from this run (the server's limit, and the message pipe's)
+    max_file_bytes: int = 8 * 1024 * 1024
 
     def should_cancel(self) -> bool:
         """Whether the run was asked to stop; a long loop without decorated calls can check this."""
@@ -107,11 +113,40 @@ class RunContext:
         labware: Any = None,
         well: Any = None,
         quality: float | None = None,
+        file: bytes | str | os.PathLike[str] | None = None,
+        file_name: str | None = None,
+        content_type: str | None = None,
     ) -> None:
         """Record a datum of the run, attached to the current call: a number, a text, or any JSON
         value; ``labware`` (a PyLabRobot resource or its name) and ``well`` (a well or ``"A1"``) say
-        where it was measured."""
-        self._send(messages.output(self._output_values(name, value, unit, labware, well, quality)))
+        where it was measured. ``file``: bytes, or the path of a file to read, that the output carries
+        (a reader's export); ``file_name`` and ``content_type`` default to the path's name and the
+        type its suffix suggests."""
+        values = self._output_values(name, value, unit, labware, well, quality)
+        if file is not None:
+            values["file"] = self._file(file, file_name, content_type)
+        self._send(messages.output(values))
+
+    def _file(
+        self, file: bytes | str | os.PathLike[str], file_name: str | None, content_type: str | None
+    ) -> dict[str, Any]:
+        if isinstance(file, bytes | bytearray):
+            data, name = bytes(file), file_name or "file"
+        else:
+            path = Path(file)
+            data, name = path.read_bytes(), file_name or path.name
+        if not data:
+            raise ValueError(f"the file {name!r} is empty")
+        if len(data) > self.max_file_bytes:
+            raise ValueError(
+                f"the file {name!r} is {len(data)} bytes; an output's file may be at most {self.max_file_bytes}"
+            )
+        guessed = mimetypes.guess_type(name)[0]
+        return {
+            "name": name[:255],
+            "content_type": content_type or guessed or "application/octet-stream",
+            "data": base64.b64encode(data).decode("ascii"),
+        }
 
     def record_plate(
         self,

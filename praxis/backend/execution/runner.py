@@ -166,6 +166,7 @@ def _run(spec: dict[str, Any], writer: MessageWriter) -> None:
             _send=writer.send,
             _control=control,
             _current_call=tracer.current_seq,
+            max_file_bytes=spec.get("max_file_bytes", RunContext.max_file_bytes),
         )
         activate(context)
         activate_tracer(tracer)

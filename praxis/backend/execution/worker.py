@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from praxis.backend.execution.call_log import CallLog
-from praxis.backend.execution.supervisor import Child, describe_exit
+from praxis.backend.execution.supervisor import LINE_LIMIT, Child, describe_exit
 from praxis.backend.models.orm import RunStatus
 from praxis.backend.repositories.protocol_run import RUN_CHANNEL
 from praxis.backend.services.run_execution import RunExecutionService, RunPlan
@@ -45,6 +45,8 @@ FLUSH_SECONDS = 0.05
 FLUSH_MESSAGES = 500
 #: a write that keeps failing (the database is gone) is retried this long before the run gives up
 OUTAGE_SECONDS = 30.0
+#: a file reaches the worker base64-encoded in one message line: what fits in a line, with room to spare
+PIPE_FILE_BYTES = (LINE_LIMIT - 64 * 1024) // 4 * 3
 #: what an unreachable or full database raises: through SQLAlchemy, and from asyncpg's own connections
 UNREACHABLE = (
     OperationalError,
@@ -61,6 +63,8 @@ UNREACHABLE = (
 class WorkerOptions:
     time_limit: float = 3600.0
     memory_limit_mb: int = 4096
+    #: the largest file an output may carry from a protocol (the server's limit, within the pipe's)
+    max_file_bytes: int = 8 * 1024 * 1024
     cancel_grace: float = 5.0
     asset_retry: float = 2.0
 
@@ -141,6 +145,7 @@ class Worker:
             plan = await self._retrying(lambda: self._begin(run_id))
             if plan is None:
                 return
+            plan.spec["max_file_bytes"] = min(self.options.max_file_bytes, PIPE_FILE_BYTES)
             outcome = await self._run_child(plan, lease)
             await self._finish(run_id, outcome)
         except Exception:
@@ -345,6 +350,7 @@ async def serve(url: str, stop: Callable[[], Awaitable[object]]) -> None:
         WorkerOptions(
             time_limit=settings.run_time_limit,
             memory_limit_mb=settings.run_memory_limit_mb,
+            max_file_bytes=settings.max_file_bytes,
             cancel_grace=settings.cancel_grace,
             asset_retry=settings.asset_retry,
         ),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -40,3 +41,10 @@ class DataOutputRepository(Repository[DataOutputOrm]):
         return await self.update(
             output, file_name=None, file_content_type=None, file_size_bytes=None, file_sha256=None
         )
+
+    async def insert_files(self, files: Sequence[tuple[uuid.UUID, bytes]]) -> None:
+        """The bytes of files that outputs inserted in this unit of work carry (a run's batch)."""
+        if files:
+            await self.session.execute(
+                insert(OutputFileOrm), [{"output_id": output_id, "data": data} for output_id, data in files]
+            )

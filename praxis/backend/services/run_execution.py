@@ -123,7 +123,13 @@ class RunExecutionService:
         """One batch of what the protocol reported: calls first (outputs and log lines refer to them)."""
         await self.repos.function_call_log.insert_rows(new_calls)
         await self.repos.function_call_log.update_rows(ended_calls)
-        await self.repos.data_output.insert_rows(outputs)
+        files = [
+            (row["accession_id"], row["file_data"]) for row in outputs if row.get("file_data") is not None
+        ]
+        await self.repos.data_output.insert_rows(
+            [{key: value for key, value in row.items() if key != "file_data"} for row in outputs]
+        )
+        await self.repos.data_output.insert_files(files)
         await self.repos.run_event.append(run_id, events)
         if new_calls or ended_calls:
             await self.repos.protocol_run.announce_calls(run_id)
