@@ -107,7 +107,7 @@ async def test_a_queued_run_appears_and_its_page_grows_its_tree_and_heatmap_with
     title = page.locator("rect.well[data-well=A1] title")
     await expect(title).to_have_text(re.compile(r"^A1: [0-9.e-]+ OD$"))
     await expect(page.locator("#log")).to_contain_text(
-        re.compile(r"INFO \S*plate_assays: read 96 wells of \S+ at 600 nm")
+        re.compile(r"INFO plate_assays: read 96 wells of \S+ at 600 nm")
     )
     await page.screenshot(path=SCREENSHOT or str(tmp_path / "run-page.png"), full_page=True)
 

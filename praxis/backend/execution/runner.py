@@ -27,7 +27,7 @@ from praxis.backend.execution import assets, messages
 from praxis.backend.execution.context import ControlState, RunContext, activate
 from praxis.backend.execution.errors import RunCancelled
 from praxis.backend.execution.messages import MessageWriter
-from praxis.backend.execution.tracing import Tracer
+from praxis.backend.execution.tracing import Tracer, module_name
 from praxis.backend.execution.tracing import activate as activate_tracer
 
 
@@ -135,7 +135,8 @@ class _LogForwarder(logging.Handler):
             message = record.getMessage()
             if record.exc_info:
                 message += "\n" + "".join(traceback.format_exception(*record.exc_info))
-            self.writer.send(messages.log(record.levelname, record.name, message, self.tracer.current_seq()))
+            logger = module_name(record.name)
+            self.writer.send(messages.log(record.levelname, logger, message, self.tracer.current_seq()))
         except Exception:  # a record that cannot be formatted must not end the run
             self.handleError(record)
 

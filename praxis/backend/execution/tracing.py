@@ -141,9 +141,13 @@ def protocol_function(func: F) -> F:
     return traced  # type: ignore[return-value]
 
 
+def module_name(module: str) -> str:
+    """A protocol module's name as its author wrote it, without the package discovery loads it under."""
+    return module.split(".", 1)[1] if module.startswith("_praxis_discovery_") and "." in module else module
+
+
 def _fqn(func: Callable[..., Any]) -> str:
-    module = getattr(func, "__module__", "") or ""
-    module = module.split(".", 1)[1] if module.startswith("_praxis_discovery_") and "." in module else module
+    module = module_name(getattr(func, "__module__", "") or "")
     return f"{module}.{getattr(func, '__qualname__', func.__name__)}"
 
 
