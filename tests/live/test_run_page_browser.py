@@ -158,3 +158,24 @@ async def test_a_browser_signs_in_once_then_queues_follows_and_cancels_a_run(
     await expect(page).to_have_url(re.compile(r"/login"))
     await page.goto(f"{live_server.url}/runs")
     await expect(page).to_have_url(f"{live_server.url}/login?next=/runs")
+
+
+@pytest.mark.slow(seconds=10)
+async def test_the_run_page_draws_the_progress_a_protocol_reports(
+    live_server: LiveServer, lab: None, page: Page
+) -> None:
+    await page.goto(f"{live_server.url}/runs")
+    await page.select_option("select[name=protocol_definition_id]", label="serial_dilution 1.1.0")
+    await page.select_option("select[name=workcell_id]", label="assay cell")
+    await page.fill("input[name=input_parameters]", '{"start_volume_ul": 100}')
+    await page.click("form.queue button[type=submit]")
+    await page.locator("tbody tr", has=page.locator(".status.queued")).locator("a").click()
+    bar = page.locator("progress#progress")
+    await expect(bar).to_be_hidden()  # nothing reported yet
+
+    with worker_process(live_server.database_url):
+        await expect(page.locator("#status")).to_have_text("completed")
+
+    await expect(bar).to_be_visible()
+    assert await bar.evaluate("bar => [bar.value, bar.max]") == [11, 11]
+    await expect(page.locator("#progress-text")).to_have_text("11 of 11 · A11 -> A12")
