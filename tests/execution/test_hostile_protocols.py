@@ -4,7 +4,6 @@ and the worker goes on to the next run."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,8 @@ import pytest
 from praxis.backend.execution.worker import WorkerOptions
 from praxis.backend.models.orm import CallStatus, ProtocolDefinitionOrm, RunStatus
 from praxis.backend.repositories import Repositories
-from praxis.backend.services.discovery import DiscoveryService
 from tests.builders import Builders
-from tests.harness.execution import ProtocolRunner
+from tests.harness.execution import ProtocolRunner, discover_source
 
 HOSTILE = """
 import ctypes, os, sys, threading, time
@@ -78,9 +76,7 @@ def well_behaved() -> str:
 
 @pytest.fixture
 async def hostile(tmp_path: Path, repositories: Repositories) -> dict[str, ProtocolDefinitionOrm]:
-    (tmp_path / "hostile.py").write_text(textwrap.dedent(HOSTILE))
-    found = await DiscoveryService(repositories).discover_and_upsert_protocols(tmp_path)
-    return {d.name: d for d in found.definitions}
+    return await discover_source(repositories, tmp_path, HOSTILE, "hostile.py")
 
 
 @pytest.fixture

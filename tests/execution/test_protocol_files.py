@@ -4,7 +4,6 @@ wrote, stored with the output and served by the API; one over the limit fails th
 from __future__ import annotations
 
 import hashlib
-import textwrap
 from pathlib import Path
 
 import httpx
@@ -13,9 +12,8 @@ import pytest
 from praxis.backend.execution.worker import WorkerOptions
 from praxis.backend.models.orm import ProtocolDefinitionOrm, RunStatus
 from praxis.backend.repositories import Repositories
-from praxis.backend.services.discovery import DiscoveryService
 from tests.builders import Builders
-from tests.harness.execution import ProtocolRunner
+from tests.harness.execution import ProtocolRunner, discover_source
 
 PROTOCOLS = """
 import tempfile
@@ -39,9 +37,7 @@ def exports_too_much() -> None:
 
 @pytest.fixture
 async def protocols(tmp_path: Path, repositories: Repositories) -> dict[str, ProtocolDefinitionOrm]:
-    (tmp_path / "exporting.py").write_text(textwrap.dedent(PROTOCOLS))
-    found = await DiscoveryService(repositories).discover_and_upsert_protocols(tmp_path)
-    return {d.name: d for d in found.definitions}
+    return await discover_source(repositories, tmp_path, PROTOCOLS, "exporting.py")
 
 
 async def test_an_output_carries_the_file_the_protocol_gave_it(

@@ -4,7 +4,6 @@ the database. So is the progress it reports (``current_run().progress(done, tota
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import httpx
@@ -13,10 +12,9 @@ import pytest
 from praxis.backend.execution import runner as child_runner
 from praxis.backend.models.orm import ProtocolDefinitionOrm, RunStatus
 from praxis.backend.repositories import Repositories
-from praxis.backend.services.discovery import DiscoveryService
 from tests.builders import Builders
 from tests.harness.events import read_events
-from tests.harness.execution import ProtocolRunner
+from tests.harness.execution import ProtocolRunner, discover_source
 
 LOGGING = """
 import logging
@@ -58,9 +56,7 @@ def overshoots() -> None:
 
 @pytest.fixture
 async def protocols(tmp_path: Path, repositories: Repositories) -> dict[str, ProtocolDefinitionOrm]:
-    (tmp_path / "logging_protocols.py").write_text(textwrap.dedent(LOGGING))
-    found = await DiscoveryService(repositories).discover_and_upsert_protocols(tmp_path)
-    return {d.name: d for d in found.definitions}
+    return await discover_source(repositories, tmp_path, LOGGING, "logging_protocols.py")
 
 
 async def test_log_lines_are_events_attached_to_the_call_that_logged_them(

@@ -17,9 +17,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
@@ -107,6 +109,16 @@ class Lab:
     workcell: WorkcellOrm
     dilution: ProtocolDefinitionOrm
     read: ProtocolDefinitionOrm
+
+
+async def discover_source(
+    repositories: Repositories, directory: Path, source: str, file_name: str = "protocols.py"
+) -> dict[str, ProtocolDefinitionOrm]:
+    """The protocols of ``source`` (dedented), written to ``directory / file_name`` and discovered into
+    the catalog: their definitions by name."""
+    (directory / file_name).write_text(textwrap.dedent(source))
+    found = await DiscoveryService(repositories).discover_and_upsert_protocols(directory)
+    return {definition.name: definition for definition in found.definitions}
 
 
 async def build_lab(repos: Builders, repositories: Repositories) -> Lab:

@@ -41,6 +41,15 @@ def steps(count: int = 3) -> int:
 """
 
 
+async def migrate(url: str) -> None:
+    """The private server's database at the schema's head (it starts empty)."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
 async def queue_run(url: str, directory: Path, count: int) -> str:
     engine = create_async_engine(url, poolclass=NullPool)
     try:
@@ -64,9 +73,7 @@ async def test_a_worker_survives_an_outage_and_its_run_ends_cleanly(
     private_server: tuple[Any, str], tmp_path: Path
 ) -> None:
     server, url = private_server
-    engine = create_async_engine(url, poolclass=NullPool)
-    await upgrade_to_head(engine)
-    await engine.dispose()
+    await migrate(url)
     (tmp_path / "protocols").mkdir()
     (tmp_path / "protocols" / "steps.py").write_text(textwrap.dedent(STEPS))
 
@@ -106,9 +113,7 @@ async def test_a_run_whose_start_finds_every_connection_taken_starts_once_one_is
     private_server: tuple[Any, str], tmp_path: Path
 ) -> None:
     server, url = private_server
-    engine = create_async_engine(url, poolclass=NullPool)
-    await upgrade_to_head(engine)
-    await engine.dispose()
+    await migrate(url)
     (tmp_path / "steps.py").write_text(textwrap.dedent(STEPS))
     admin = await asyncpg.connect(asyncpg_dsn(url))
     # the worker's role may hold 6 connections (a superuser's are never limited): its job queue's, and
