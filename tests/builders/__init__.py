@@ -19,6 +19,7 @@ from tests.builders.protocol_definition import ProtocolDefinitionBuilder
 from tests.builders.protocol_run import ProtocolRunBuilder
 from tests.builders.resource import ResourceBuilder
 from tests.builders.resource_definition import ResourceDefinitionBuilder
+from tests.builders.turns import Turns
 from tests.builders.workcell import WorkcellBuilder
 
 
@@ -29,6 +30,9 @@ class Builders:
     each aggregate's builder is the ``Builder`` subclass whose ``repository_name`` names it. The
     annotations below only tell type checkers and editors what ``repos.deck`` is; a test checks that
     they say what the registry says.
+
+    Builder calls take turns on the session (``turns.py``): ``asyncio.gather`` over them runs them one
+    after another. The repositories' own queries (``repos.deck.repository...``) and the session do not.
 
     Not a ``Repositories``: a service takes the real repositories (``builders.repositories``, or the
     ``repositories`` fixture), so handing it builders is a type error mypy reports, and a runtime one.
@@ -48,6 +52,7 @@ class Builders:
 
     def __init__(self, session: AsyncSession, repositories: Repositories | None = None) -> None:
         self.session = session
+        self.turns = Turns.of(session)
         self.repositories = repositories or Repositories(session)
         for name, builder in BUILDERS.items():
             setattr(self, name, builder(self))
@@ -55,8 +60,9 @@ class Builders:
     async def refresh(self, *objects: object) -> None:
         """Reload ``objects`` from the database: the way back after ``expire_all()`` or a commit
         elsewhere, instead of an attribute read that would need a lazy load (``MissingGreenlet``)."""
-        for obj in objects:
-            await self.session.refresh(obj)
+        async with self.turns():
+            for obj in objects:
+                await self.session.refresh(obj)
 
 
 def _builder_of(aggregate: str) -> type[Builder[Any]]:

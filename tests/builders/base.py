@@ -120,18 +120,22 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
         return obj
 
     async def _create(self, overrides: dict[str, Any]) -> ModelT:
-        obj, graph = self._graph(overrides)
-        await self.repository.save(*graph)
+        async with self.builders.turns():
+            obj, graph = self._graph(overrides)
+            await self.repository.save(*graph)
         self._attach(obj, self._given_objects(overrides))
         return obj
 
     async def _create_batch(self, n: int, overrides: dict[str, Any]) -> list[ModelT]:
-        own, given, nested = self._split(overrides)
-        parents = self._parents(own, given, nested)
-        if parents.graph:
-            await self.repository.save(*parents.graph)
-        rows = [self.consistent({**self.defaults(), **parents.keys, **own}, parents.known) for _ in range(n)]
-        created = await self.repository.create_many(rows)
+        async with self.builders.turns():
+            own, given, nested = self._split(overrides)
+            parents = self._parents(own, given, nested)
+            if parents.graph:
+                await self.repository.save(*parents.graph)
+            rows = [
+                self.consistent({**self.defaults(), **parents.keys, **own}, parents.known) for _ in range(n)
+            ]
+            created = await self.repository.create_many(rows)
         for obj in created:
             self._attach(obj, parents.known)
         return created

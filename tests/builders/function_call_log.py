@@ -45,14 +45,16 @@ class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
         def build(self, **overrides: Unpack[FunctionCallLogFields]) -> FunctionCallLogOrm: ...
 
     async def create(self, **overrides: Unpack[FunctionCallLogFields]) -> FunctionCallLogOrm:
-        await self._read_next_sequence(overrides)
-        return await super().create(**overrides)
+        async with self.builders.turns():  # the sequence read and the insert, in one turn
+            await self._read_next_sequence(overrides)
+            return await super().create(**overrides)
 
     async def create_batch(
         self, n: int, **overrides: Unpack[FunctionCallLogFields]
     ) -> list[FunctionCallLogOrm]:
-        await self._read_next_sequence(overrides)
-        return await super().create_batch(n, **overrides)
+        async with self.builders.turns():
+            await self._read_next_sequence(overrides)
+            return await super().create_batch(n, **overrides)
 
     async def _read_next_sequence(self, overrides: Mapping[str, Any]) -> None:
         run = overrides.get("protocol_run", overrides.get("protocol_run_id"))

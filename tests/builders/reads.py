@@ -13,25 +13,32 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from praxis.backend.repositories.base import ModelT, Repository
+
+if TYPE_CHECKING:
+    from tests.builders import Builders
 
 
 class RepositoryReads(Generic[ModelT]):
     """The repository contract, delegated: ``get``, ``get_or_none``, ``get_by``, ``list``, ``count``,
-    ``exists``, ``create_many``, ``update``, ``delete``."""
+    ``exists``, ``create_many``, ``update``, ``delete``; each in the session's turn (``turns.py``)."""
 
     repository: Repository[ModelT]
+    builders: Builders
 
     async def get(self, id: uuid.UUID) -> ModelT:
-        return await self.repository.get(id)
+        async with self.builders.turns():
+            return await self.repository.get(id)
 
     async def get_or_none(self, id: uuid.UUID) -> ModelT | None:
-        return await self.repository.get_or_none(id)
+        async with self.builders.turns():
+            return await self.repository.get_or_none(id)
 
     async def get_by(self, **filters: Any) -> ModelT | None:
-        return await self.repository.get_by(**filters)
+        async with self.builders.turns():
+            return await self.repository.get_by(**filters)
 
     async def list(
         self,
@@ -41,21 +48,27 @@ class RepositoryReads(Generic[ModelT]):
         limit: int | None = None,
         offset: int | None = None,
     ) -> builtins.list[ModelT]:
-        return await self.repository.list(filters, order_by=order_by, limit=limit, offset=offset)
+        async with self.builders.turns():
+            return await self.repository.list(filters, order_by=order_by, limit=limit, offset=offset)
 
     async def count(self, **filters: Any) -> int:
-        return await self.repository.count(**filters)
+        async with self.builders.turns():
+            return await self.repository.count(**filters)
 
     async def exists(self, **filters: Any) -> bool:
-        return await self.repository.exists(**filters)
+        async with self.builders.turns():
+            return await self.repository.exists(**filters)
 
     async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> builtins.list[ModelT]:
-        return await self.repository.create_many(rows)
+        async with self.builders.turns():
+            return await self.repository.create_many(rows)
 
     async def update(
         self, id_or_obj: uuid.UUID | ModelT, *, expected_version: int | None = None, **changes: Any
     ) -> ModelT:
-        return await self.repository.update(id_or_obj, expected_version=expected_version, **changes)
+        async with self.builders.turns():
+            return await self.repository.update(id_or_obj, expected_version=expected_version, **changes)
 
     async def delete(self, id: uuid.UUID) -> None:
-        await self.repository.delete(id)
+        async with self.builders.turns():
+            await self.repository.delete(id)

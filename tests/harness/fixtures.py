@@ -36,6 +36,7 @@ from tests.harness.harness import Harness
 from tests.harness.kept import KEPT_NAMESPACE_VARIABLE
 from tests.harness.migrator import Migrator, database_at, marked_revision, revision_before
 from tests.harness.module_data import ScopeBuilders, ScopedTest
+from tests.harness.outer import OUTER, OUTER_KEY, REPORTED, OuterTransaction, TestEndedBadlyError
 from tests.harness.queries import QueryLog, counting
 from tests.harness.server import TestServer, resolve_server
 from tests.harness.session import app_client
@@ -148,7 +149,13 @@ async def db_session(
     module's (or class's) data when the test uses ``module_repos`` or ``class_repos``, else to empty."""
     async with module_data.session_for_test(request, db_engine) as session:
         failure_report.remember(request.node, session, praxis_keeper)
+        outer: OuterTransaction | None = session.info.get(OUTER_KEY)
+        if outer is not None:
+            request.node.stash[OUTER] = outer
         yield session
+    # Found only now (a connection left mid-operation), for a test whose reports did not fail already.
+    if outer is not None and outer.problems and not request.node.stash.get(REPORTED, False):
+        raise TestEndedBadlyError(outer.message(request.node.nodeid))
 
 
 @pytest.fixture(scope="session")

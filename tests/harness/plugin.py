@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import MissingGreenlet
 
-from tests.harness import failure_report, module_data
+from tests.harness import failure_report, misuse, module_data
+from tests.harness.outer import OUTER, OUTER_SECTION, REPORTED
 
 MISSING_GREENLET_HINT = """\
 An attribute was read that is not loaded (expired by expire_all() or a commit, or a relationship
@@ -51,15 +52,41 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A failure by ``MissingGreenlet`` gets the way out printed under it; a failed database test, the
-    rows it wrote (read here: the transaction is rolled back in teardown, after this report is made)."""
+    """A failure by ``MissingGreenlet``, by two operations at once on one session, or by another event
+    loop gets the way out printed under it; a test that ended its outer transaction fails; a failed
+    database test shows the rows it wrote (read here: the transaction is rolled back in teardown, after
+    this report is made)."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(MissingGreenlet):
         report.sections.append(("praxis: how to read an unloaded attribute", MISSING_GREENLET_HINT))
     if call.excinfo is not None and "from pytest-timeout" in str(call.excinfo.value):
+        # before the check below cancels the tasks the test left running
         report.sections.append(("praxis: what the event loop was waiting on", pending_tasks()))
+    if call.excinfo is not None:
+        report.sections.extend(misuse.sections_for(call.excinfo.value))
+    if call.when == "call":
+        check_outer_transaction(item, report)
+    if report.failed and call.when != "teardown":
+        item.stash[REPORTED] = True
     failure_report.add_section(item, report)
     return report
+
+
+def check_outer_transaction(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A test that ended its outer transaction fails, even if its body passed; a failed test first has
+    the tasks it left running on its session cancelled, so the rows read for its report are settled."""
+    outer = item.stash.get(OUTER, None)
+    if outer is None:
+        return
+    if report.failed and not outer.loop.is_running() and not outer.loop.is_closed():
+        outer.loop.run_until_complete(outer.settle())
+    if not outer.found_now():
+        return
+    if report.passed:
+        report.outcome = "failed"
+        report.longrepr = outer.message(item.nodeid)
+    else:
+        report.sections.append((OUTER_SECTION, outer.message(item.nodeid)))
 
 
 def pending_tasks() -> str:

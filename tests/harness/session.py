@@ -23,6 +23,8 @@ from praxis.backend.api.app import create_app
 from praxis.backend.db.session import create_sessionmaker
 from praxis.backend.models.orm import ALL_SCOPES
 from praxis.backend.settings import Settings
+from tests.harness.misuse import refuse_foreign_loop, remember_loop
+from tests.harness.outer import OUTER_KEY, OuterTransaction
 
 
 def joined_sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
@@ -42,6 +44,10 @@ async def joined_session(connection: AsyncConnection) -> AsyncIterator[AsyncSess
     """A session joined to ``connection``'s transaction in a SAVEPOINT of its own, closed at the end."""
     session = joined_sessionmaker(connection)()
     event.listen(session.sync_session, "do_orm_execute", _read_fresh)
+    # A statement from another event loop is refused before it reaches the connection (misuse.py).
+    remember_loop(session)
+    event.listen(session.sync_session, "do_orm_execute", refuse_foreign_loop)
+    event.listen(session.sync_session, "before_flush", refuse_foreign_loop)
     # Open the session's SAVEPOINT now rather than at its first statement, so that statement counts
     # inside a test show only what the code under test sends.
     await session.connection()
@@ -53,18 +59,22 @@ async def joined_session(connection: AsyncConnection) -> AsyncIterator[AsyncSess
 
 @asynccontextmanager
 async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session in an outer transaction of its own; ``session.info[OUTER_KEY]`` says, once the block
+    ends, whether the test left that transaction as it found it (``tests/harness/outer.py``)."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
         async with joined_session(connection) as session:
+            outer = await OuterTransaction.record(connection, transaction)
+            session.info[OUTER_KEY] = outer
             try:
                 yield session
             finally:
-                # Whatever the test did (committed, failed mid-flush, left the session broken), the
-                # outer transaction is rolled back and the connection goes back to the pool clean.
-                # Rolling it back first makes closing the session free: its SAVEPOINTs are already
-                # gone, so it sends no ROLLBACK TO SAVEPOINT of its own (one round trip less per test).
-                if transaction.is_active:
-                    await transaction.rollback()
+                # Whatever the test did (committed, failed mid-flush, left the session broken or a task
+                # running on it, ended the outer transaction), the outer transaction is rolled back and
+                # the connection goes back to the pool clean, or is replaced. Rolling it back first
+                # makes closing the session free: its SAVEPOINTs are already gone, so it sends no
+                # ROLLBACK TO SAVEPOINT of its own (one round trip less per test).
+                await outer.end()
 
 
 def bind_app(app: FastAPI, session: AsyncSession) -> FastAPI:
