@@ -17,7 +17,8 @@ Every variant does the same "test": insert one workcell row, then make sure noth
 
 Two breakdown rows split "ours" in two, to show where its time goes: the harness alone (the session
 entered and left with no insert) and the ORM alone (a plain pooled session, the same insert, no
-savepoints).
+savepoints). A third shows the part of "ours" that checks, when a test ends, that its outer transaction
+is still the harness's (``tests/harness/outer.py``: recorded and checked without a round trip).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bench.timing import Figure, Rounds, Stopwatch, Variant, interleave, per_uni
 from praxis.backend.db.base import new_id
 from praxis.backend.db.migrations import upgrade_to_head
 from praxis.backend.models.orm import Base, WorkcellOrm
+from tests.harness.outer import OuterTransaction
 from tests.harness.session import isolated_session
 
 _names = itertools.count()
@@ -124,6 +126,21 @@ class IsolationBench:
                     pass
         return per_unit(watch.seconds, n)
 
+    async def outer_check(self) -> float:
+        """The end-of-test check alone: the outer transaction recorded, the test's leftover tasks
+        looked for, the transaction and connection checked; on one open transaction, no statement."""
+        n = self.batch["ours"]
+        async with self.ours_engine.connect() as connection:
+            transaction = await connection.begin()
+            await connection.exec_driver_sql("SELECT 1")  # the transaction begun on the server
+            with Stopwatch() as watch:
+                for _ in range(n):
+                    outer = await OuterTransaction.record(connection, transaction)
+                    await outer.settle()
+                    assert not outer.check() and not outer.busy()
+            await transaction.rollback()
+        return per_unit(watch.seconds, n)
+
     async def plain_session(self) -> float:
         """The ORM alone: a pooled AsyncSession, the same flushed insert, rollback; no savepoints."""
         n = self.batch["ours"]
@@ -192,6 +209,7 @@ LABELS = {
     "schema_create_all": "schema dropped + metadata create_all (comparison only)",
     "ours_empty": "breakdown: isolated_session alone, no insert",
     "plain_session": "breakdown: plain AsyncSession insert + rollback, no savepoints",
+    "outer_check": "breakdown: the end-of-test check of the outer transaction alone (no round trip)",
 }
 
 
@@ -217,6 +235,7 @@ async def run(databases: BenchDatabases, *, rounds: int, batch: dict[str, int]) 
             ),
             Variant("ours_empty", LABELS["ours_empty"], bench.ours_empty, batch["ours"]),
             Variant("plain_session", LABELS["plain_session"], bench.plain_session, batch["ours"]),
+            Variant("outer_check", LABELS["outer_check"], bench.outer_check, batch["ours"]),
         ]
         measured = await interleave(variants, rounds)
     return figures(variants, measured)
