@@ -27,6 +27,10 @@ Python, and after the rollback they match the rows again. To keep it so, the mod
 session refuses statements while a test or a nested level is open (``DataScopeSealedError``: writes
 there would be rolled back at the test's end while its identity map kept them), and a test that
 changes a module object in Python is failed at teardown with the object restored from the rows.
+
+A test that ends the module's outer transaction (a ``COMMIT`` sent as SQL) fails as any test does that
+ends its own (``outer.py``); the module's data went with the transaction, so its committed rows are
+deleted and the module's remaining tests error at set-up, naming that test (``DataScopeLostError``).
 """
 
 from __future__ import annotations
@@ -38,12 +42,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, AsyncTransaction
 from sqlalchemy.orm import Session
 
 from praxis.backend.repositories import Repositories
 from tests.builders import Builders
 from tests.harness.errors import HarnessError
+from tests.harness.outer import OUTER_KEY, OuterTransaction
 from tests.harness.session import isolated_session, joined_session
 
 #: the fixtures whose use puts a test into a data scope
@@ -65,6 +70,10 @@ class ModuleObjectChangedError(HarnessError, AssertionError):
     """A test changed an object of the module's (or class's) data in Python."""
 
 
+class DataScopeLostError(HarnessError):
+    """An earlier test of the module ended the module's outer transaction: its data is gone."""
+
+
 @dataclass(eq=False)
 class DataScope:
     """One level of shared data: the connection it lives on, and the session its objects belong to."""
@@ -75,6 +84,14 @@ class DataScope:
     parent: DataScope | None = None
     #: how many tests or nested scopes are open inside this one; statements are refused while > 0
     sealed: int = field(default=0)
+    #: the module's outer transaction (on the module's scope only)
+    transaction: AsyncTransaction | None = None
+    #: why the module's data is gone, once a test ended its outer transaction (module's scope only)
+    lost: str | None = None
+
+    def root(self) -> DataScope:
+        """The module's scope, which every class's nests in."""
+        return self.chain()[-1]
 
     def chain(self) -> list[DataScope]:
         """This scope and every scope it nests in, innermost first."""
@@ -127,12 +144,13 @@ async def module_scope(engine: AsyncEngine) -> AsyncIterator[DataScope]:
         transaction = await connection.begin()
         async with joined_session(connection) as session:
             open_scopes += 1
+            scope = _guarded(DataScope("module", connection, session, transaction=transaction))
             try:
-                yield _guarded(DataScope("module", connection, session))
+                yield scope
             finally:
                 open_scopes -= 1
                 # As for a test: the outer rollback first makes closing the session free.
-                if transaction.is_active:
+                if transaction.is_active and scope.lost is None:
                     await transaction.rollback()
 
 
@@ -152,6 +170,7 @@ async def class_scope(parent: DataScope) -> AsyncIterator[DataScope]:
     """A SAVEPOINT inside ``parent``'s transaction, rolled back when the class ends."""
     parent.seal()
     try:
+        refuse_lost(parent)
         savepoint = await parent.connection.begin_nested()
         try:
             # The session closes first: SQLAlchemy forgets the SAVEPOINTs nested in one it rolls back
@@ -159,7 +178,7 @@ async def class_scope(parent: DataScope) -> AsyncIterator[DataScope]:
             async with joined_session(parent.connection) as session:
                 yield _guarded(DataScope("class", parent.connection, session, parent))
         finally:
-            if savepoint.is_active:
+            if savepoint.is_active and parent.root().lost is None:
                 await savepoint.rollback()
     finally:
         parent.unseal()
@@ -176,15 +195,27 @@ class ScopedTest:
 @asynccontextmanager
 async def scoped_test(scope: DataScope) -> AsyncIterator[ScopedTest]:
     """A SAVEPOINT for one test; rolled back at its end, and the scope's objects checked unchanged."""
+    refuse_lost(scope)
     savepoint = await scope.connection.begin_nested()
     scope.seal()
     try:
         yield ScopedTest(scope, savepoint)
     finally:
         scope.unseal()
-        if savepoint.is_active:
-            await savepoint.rollback()
-        await _restore_changed(scope)
+        if scope.root().lost is None:
+            if savepoint.is_active:
+                await savepoint.rollback()
+            await _restore_changed(scope)
+
+
+def refuse_lost(scope: DataScope) -> None:
+    """A test (or class) of a module whose data an earlier test lost errors, naming that test."""
+    lost = scope.root().lost
+    if lost is not None:
+        raise DataScopeLostError(
+            f"the {scope.root().name}'s shared data is gone: {lost}. Its remaining tests cannot run; "
+            "fix that test, and they will"
+        )
 
 
 async def _restore_changed(scope: DataScope) -> None:
@@ -221,8 +252,16 @@ async def session_for_test(
     (``TEST_FIXTURE``, set up already), else in a transaction of its own on a connection of ``engine``."""
     if TEST_FIXTURE in request.fixturenames:
         scoped: ScopedTest = request.getfixturevalue(TEST_FIXTURE)
+        root = scoped.scope.root()
+        assert root.transaction is not None, "the module's scope holds its outer transaction"
         async with joined_session(scoped.scope.connection) as session:
-            yield session
+            outer = await OuterTransaction.record(root.connection, root.transaction)
+            session.info[OUTER_KEY] = outer
+            try:
+                yield session
+            finally:
+                if await outer.end_in_scope():
+                    root.lost = f"{request.node.nodeid} ended the outer transaction ({outer.problems[0]})"
         return
     async with isolated_session(engine) as session:
         if open_scopes:

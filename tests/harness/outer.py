@@ -150,17 +150,32 @@ class OuterTransaction:
     # -- the end ---------------------------------------------------------------------------------------
     async def end(self) -> None:
         """Settle, check, roll back; if anything was wrong, a new connection and no committed rows."""
-        await self.settle()
-        self.problems = self.check()
-        if self.busy():
-            self.problems.append("the test's connection was left mid-statement (a task still running on it)")
+        await self._settle_and_check()
         failure = await self._roll_back()
         if failure is not None:
             self.problems.append(
                 f"the test's connection was left mid-operation and could not be rolled back ({failure})"
             )
-        if not self.problems and not self.closed():
-            return
+        if self.problems or self.closed():
+            await self._repair()
+
+    async def end_in_scope(self) -> bool:
+        """For a test in a module's (class's) data, whose outer transaction is the module's and stays
+        open after it: settle and check; if anything was wrong, the module's connection is replaced
+        and its committed rows deleted (the module's data is then gone). Whether it was."""
+        await self._settle_and_check()
+        if not self.problems:
+            return False
+        await self._repair()
+        return True
+
+    async def _settle_and_check(self) -> None:
+        await self.settle()
+        self.problems = self.check()
+        if self.busy():
+            self.problems.append("the test's connection was left mid-statement (a task still running on it)")
+
+    async def _repair(self) -> None:
         with contextlib.suppress(Exception):
             await self.connection.invalidate()  # the pool opens a fresh connection for the next test
         if self.ended():
