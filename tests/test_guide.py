@@ -4,7 +4,8 @@ Each ```python block is executed in a namespace of its own (blocks are self-cont
 included, so they can be copied as they are); the ``test_*`` functions and ``Test*`` classes it
 defines are collected here as ordinary tests, with fixtures, under their own names, and the fixtures
 it defines (a module's shared data) become fixtures of this module. Line numbers in tracebacks are the
-guide's.
+guide's. Blocks marked ```python fails are examples of mistakes: ``tests/fixtures/test_misbehaving_tests.py``
+runs them in an inner pytest and checks how each fails.
 """
 
 from __future__ import annotations
