@@ -7,6 +7,9 @@ holds the session's turn (one ``asyncio.Lock`` per session, first come first ser
 run one after another, in the order they were started, and return what sequential calls would. A
 builder call made while its task holds the turn (a builder's ``create`` around its parent's) goes on.
 
+The ``client``'s requests take the same turn (``tests/harness/session.py``, ``TakingTurns``), so
+gathered requests, and requests gathered with builder calls, work too.
+
 The turn is checked out on the test's event loop only: a builder called from another loop (``asyncio.run``
 in a thread) is refused with ``ForeignLoopError`` before it touches the session.
 """
@@ -41,14 +44,24 @@ class Turns:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[None]:
-        require_own_loop(self.session, "the builders (repos)")
+        taken = await self.take()
+        try:
+            yield
+        finally:
+            if taken:
+                self.give_back()
+
+    async def take(self, what: str = "the builders (repos)") -> bool:
+        """Wait for the turn and take it; False if the current task holds it already (then there is
+        nothing to give back)."""
+        require_own_loop(self.session, what)
         task = asyncio.current_task()
         if task is not None and self.holder is task:
-            yield
-            return
-        async with self.lock:
-            self.holder = task
-            try:
-                yield
-            finally:
-                self.holder = None
+            return False
+        await self.lock.acquire()
+        self.holder = task
+        return True
+
+    def give_back(self) -> None:
+        self.holder = None
+        self.lock.release()

@@ -4,8 +4,9 @@
   running): a session, and the one connection under it, runs one statement at a time. SQLAlchemy
   refuses the second ("This session is provisioning a new connection; concurrent operations are not
   permitted", ``IllegalStateChangeError``) and asyncpg refuses a second query ("another operation is in
-  progress"). The builders take turns on the session (``tests/builders``), so gathering them works;
-  any other concurrent use fails with ``CONCURRENT_HINT`` under it.
+  progress"). The builders, and the ``client``'s requests, take turns on the session
+  (``tests/builders/turns.py``), so gathering them works; any other concurrent use fails with
+  ``CONCURRENT_HINT`` under it.
 * **Another event loop** (``asyncio.run`` in a thread): the session's connection belongs to the loop
   that opened it, the test's; asyncpg fails deep inside with "Future attached to a different loop".
   The test's sessions and the builders refuse a statement from another loop up front
@@ -34,6 +35,7 @@ SQLAlchemy (or asyncpg) refused the second. The harness cancelled what was still
 test back; the next test is not affected. Ways out:
     a = await repos.deck.create()                                    # one after the other
     a, b = await asyncio.gather(repos.deck.create(), repos.deck.create())  # builders take turns
+    await asyncio.gather(client.get(url), client.get(url))          # so do the client's requests
     decks = await repos.deck.create_batch(2)                         # several rows, one INSERT
 For work that really runs at once (two transactions racing for a row), give each task a session of
 its own on committed_database: "Several connections, or a subprocess" in TESTING_PATTERNS.md."""

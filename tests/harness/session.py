@@ -23,6 +23,7 @@ from praxis.backend.api.app import create_app
 from praxis.backend.db.session import create_sessionmaker
 from praxis.backend.models.orm import ALL_SCOPES
 from praxis.backend.settings import Settings
+from tests.builders.turns import Turns
 from tests.harness.misuse import refuse_foreign_loop, remember_loop
 from tests.harness.outer import OUTER_KEY, OuterTransaction
 
@@ -77,6 +78,40 @@ async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
                 await outer.end()
 
 
+class TakingTurns:
+    """An ASGI app that serves each HTTP request of ``app`` in the test session's turn (the builders'
+    turn, ``tests/builders/turns.py``), from its start until its response starts.
+
+    Each request's unit of work runs on the test's connection, in a SAVEPOINT of its own; two at once
+    (``asyncio.gather`` over client calls) would interleave their SAVEPOINTs and fail each other with
+    500s. Taking turns, they run one after another, as builder calls do, and with them. The turn is
+    given back when the response starts (the unit of work has committed by then), so a streamed body
+    never holds it."""
+
+    def __init__(self, app: Any, turns: Turns) -> None:
+        self.app = app
+        self.turns = turns
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        holding = await self.turns.take("the test's client")
+
+        async def sending(message: Any) -> None:
+            nonlocal holding
+            if holding and message["type"] == "http.response.start":
+                holding = False
+                self.turns.give_back()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if holding:
+                self.turns.give_back()
+
+
 def bind_app(app: FastAPI, session: AsyncSession) -> FastAPI:
     """Serve ``app``'s requests inside the test's transaction, through the app's own unit of work.
 
@@ -102,7 +137,8 @@ async def app_client(
     from tests.harness.auth import authorize
 
     app = bind_app(app or create_app(settings), session)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as http:
+    transport = httpx.ASGITransport(app=TakingTurns(app, Turns.of(session)))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         if scopes is not None:
             await authorize(http, session, scopes)
         yield http
