@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import inspect
 import sysconfig
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import CoroutineType, TracebackType
 from typing import Any
@@ -103,10 +106,44 @@ def _relative(path: str) -> str:
         return path
 
 
-def not_awaited(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
+@dataclass(frozen=True)
+class Unawaited:
+    """A coroutine Python dropped unstarted during a test (its "never awaited" warning), and where."""
+
+    coroutine: CoroutineType[Any, Any, Any]
+    where: str
+
+
+UNAWAITED = pytest.StashKey[list[Unawaited]]()
+
+
+@contextmanager
+def watching_for_unawaited(item: pytest.Item) -> Iterator[None]:
+    """Around a test's call: note each coroutine dropped without being awaited (a bare
+    ``repos.deck.create()``), for the report, and hand every warning on to pytest as it came."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as recording:
+            caught = recording
+            yield
+    finally:
+        noted = [
+            Unawaited(w.source, f"{_relative(w.filename)}:{w.lineno}")
+            for w in caught
+            if issubclass(w.category, RuntimeWarning)
+            and inspect.iscoroutine(w.source)
+            and "was never awaited" in str(w.message)
+        ]
+        if noted:
+            item.stash[UNAWAITED] = noted
+        for w in caught:  # outside the recording now: pytest records them as it always does
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
+def not_awaited(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
     """The section's text when the failing test holds a coroutine never started (a call missing its
-    ``await``): the call named as the test wrote it (``repos.deck.create(...)``). Each one found is
-    closed, so Python's "never awaited" warning does not repeat it after the summary."""
+    ``await``), or dropped one: each call named as the test wrote it (``repos.deck.create(...)``).
+    Each one held is closed, so Python's "never awaited" warning does not repeat it after the summary."""
     found: list[CoroutineType[Any, Any, Any]] = []
     candidates: list[Any] = [getattr(error, "obj", None) for error in _chain(excinfo.value)]
     for path, _, local_vars in _frames(excinfo.tb):
@@ -124,8 +161,6 @@ def not_awaited(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
             and all(candidate is not other for other in found)
         ):
             found.append(candidate)
-    if not found:
-        return None
     lines = []
     for coroutine in found:
         call = _call_of(coroutine)
@@ -133,7 +168,10 @@ def not_awaited(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
             f"`{call}` was not awaited: its coroutine was used in place of its result; write `await {call}`."
         )
         coroutine.close()
-    return "\n".join(lines)
+    for dropped in item.stash.get(UNAWAITED, []):
+        call = _call_of(dropped.coroutine)
+        lines.append(f"`{call}` was not awaited ({dropped.where}): it never ran; write `await {call}`.")
+    return "\n".join(lines) or None
 
 
 def _call_of(coroutine: CoroutineType[Any, Any, Any]) -> str:
@@ -141,7 +179,8 @@ def _call_of(coroutine: CoroutineType[Any, Any, Any]) -> str:
     from tests.builders.base import Builder
 
     code = coroutine.cr_code
-    owner = coroutine.cr_frame.f_locals.get("self") if coroutine.cr_frame is not None else None
+    frame = coroutine.cr_frame
+    owner = frame.f_locals.get("self") if frame is not None else None
     if isinstance(owner, Builder):
         return f"repos.{owner.repository_name}.{code.co_name}(...)"
     return f"{code.co_qualname}(...)"

@@ -53,6 +53,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Notes the coroutines a test drops without awaiting them, for its report (``hints``)."""
+    with hints.watching_for_unawaited(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """A failure by an unloaded attribute (``lazy='raise'``, ``MissingGreenlet``) or by a call not
     awaited gets the way out printed under it (``hints``); a hung test, where its tasks stood; a failed
@@ -62,7 +69,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.excinfo is not None and report.failed:
         for title, hint in (
             (hints.UNLOADED_SECTION, hints.unloaded_attribute(call.excinfo)),
-            (hints.NOT_AWAITED_SECTION, hints.not_awaited(call.excinfo)),
+            (hints.NOT_AWAITED_SECTION, hints.not_awaited(item, call.excinfo)),
         ):
             if hint is not None:
                 report.sections.append((title, hint))
