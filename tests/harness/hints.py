@@ -3,8 +3,10 @@
 Two of them: an attribute read that would need a load the session will not do (an expired column,
 a relationship never loaded, ``lazy='raise'``), and a builder (or any coroutine) called without
 ``await``, whose error (``'coroutine' object has no attribute 'accession_id'``) names neither the call
-nor the cure. ``plugin.pytest_runtest_makereport`` adds each as a section of the failure's report;
-nothing here runs for a passing test.
+nor the cure, or, dropped unawaited on a line of its own, only a warning after the summary.
+``plugin.pytest_runtest_makereport`` adds each as a section of the failure's report; for a passing
+test, all that runs is the recording of its call's warnings (``watching_for_unawaited``), which are
+handed on to pytest unchanged.
 """
 
 from __future__ import annotations
