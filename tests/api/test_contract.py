@@ -45,6 +45,22 @@ def test_order_by_is_the_enum_of_what_the_collection_sorts_by(routed: Collection
     assert set(order_by["enum"]) == set(service.orderable) | {f"-{field}" for field in service.orderable}
 
 
+def resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    reference = schema.get("$ref", "")
+    return DOCUMENT["components"]["schemas"][reference.rsplit("/", 1)[-1]] if reference else schema
+
+
+@pytest.mark.parametrize("routed", ROUTED, ids=[routed.path for routed in ROUTED])
+def test_a_create_documents_the_optional_id_a_client_may_choose(routed: Collection) -> None:
+    create = DOCUMENT["paths"][f"{API}{routed.path}"]["post"]
+    body = resolved(create["requestBody"]["content"]["application/json"]["schema"])
+    chosen = body["properties"]["accession_id"]
+
+    assert "accession_id" not in body.get("required", [])
+    assert {"type": "string", "format": "uuid"} in chosen["anyOf"]
+    assert "409" in chosen["description"] and "409" in create["responses"]
+
+
 OPERATIONS = [
     (path, method, operation)
     for path, item in DOCUMENT["paths"].items()

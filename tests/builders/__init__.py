@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from praxis.backend.db.base import Entity
 from praxis.backend.repositories import AGGREGATES as REGISTRY
 from praxis.backend.repositories import Repositories
 from tests.builders.api_token import ApiTokenBuilder
@@ -14,6 +15,7 @@ from tests.builders.data_output import DataOutputBuilder
 from tests.builders.deck import DeckBuilder
 from tests.builders.deck_definition import DeckDefinitionBuilder
 from tests.builders.function_call_log import FunctionCallLogBuilder
+from tests.builders.loading import load_graph
 from tests.builders.machine import MachineBuilder
 from tests.builders.protocol_definition import ProtocolDefinitionBuilder
 from tests.builders.protocol_run import ProtocolRunBuilder
@@ -57,12 +59,14 @@ class Builders:
         for name, builder in BUILDERS.items():
             setattr(self, name, builder(self))
 
-    async def refresh(self, *objects: object) -> None:
-        """Reload ``objects`` from the database: the way back after ``expire_all()`` or a commit
-        elsewhere, instead of an attribute read that would need a lazy load (``MissingGreenlet``)."""
+    async def refresh(self, *objects: Entity) -> None:
+        """Reload ``objects`` from the database, columns and relationships as stored (``loading``):
+        the way back after ``expire_all()``, a request or a commit elsewhere, instead of an attribute
+        read that would need a lazy load (``MissingGreenlet``, ``lazy='raise'``)."""
         async with self.turns():
             for obj in objects:
-                await self.session.refresh(obj)
+                await self.session.refresh(obj)  # refused, as ever, for an object not in this session
+            await load_graph(self.session, objects)
 
 
 def _builder_of(aggregate: str) -> type[Builder[Any]]:

@@ -6,6 +6,8 @@ repository's own batch write, ``create_many``) every repository has are delegate
 so a type checker sees ``DeckOrm`` where it used to see ``Any``. An aggregate's own queries
 (``get_by_fqn``, ``calls_of``, ``list_on_parent``, ...) are its repository's, reached through the
 builder's typed ``repository``: ``await repos.protocol_run.repository.calls_of(run.accession_id)``.
+The reads that return rows then load every relationship of those rows (``loading.load_graph``): a
+test reads what is stored, relationships included, while a service's queries stay its own.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from praxis.backend.db.base import Entity
 from praxis.backend.repositories.base import ModelT, Repository
+from tests.builders.loading import load_graph
+
+ReadT = TypeVar("ReadT", bound="Entity | None")
 
 if TYPE_CHECKING:
     from tests.builders import Builders
@@ -30,15 +36,15 @@ class RepositoryReads(Generic[ModelT]):
 
     async def get(self, id: uuid.UUID) -> ModelT:
         async with self.builders.turns():
-            return await self.repository.get(id)
+            return await self._loaded(await self.repository.get(id))
 
     async def get_or_none(self, id: uuid.UUID) -> ModelT | None:
         async with self.builders.turns():
-            return await self.repository.get_or_none(id)
+            return await self._loaded(await self.repository.get_or_none(id))
 
     async def get_by(self, **filters: Any) -> ModelT | None:
         async with self.builders.turns():
-            return await self.repository.get_by(**filters)
+            return await self._loaded(await self.repository.get_by(**filters))
 
     async def list(
         self,
@@ -49,7 +55,15 @@ class RepositoryReads(Generic[ModelT]):
         offset: int | None = None,
     ) -> builtins.list[ModelT]:
         async with self.builders.turns():
-            return await self.repository.list(filters, order_by=order_by, limit=limit, offset=offset)
+            rows = await self.repository.list(filters, order_by=order_by, limit=limit, offset=offset)
+            await load_graph(self.repository.session, rows)
+            return rows
+
+    async def _loaded(self, obj: ReadT) -> ReadT:
+        """``obj`` with every relationship as stored (``loading``): what a builder's read adds to the
+        repository's (called within the session's turn)."""
+        await load_graph(self.repository.session, [obj])
+        return obj
 
     async def count(self, **filters: Any) -> int:
         async with self.builders.turns():

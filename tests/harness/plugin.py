@@ -12,18 +12,10 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import MissingGreenlet
 
-from tests.harness import failure_report, misuse, module_data
+from tests.harness import failure_report, hints, misuse, module_data, server
+from tests.harness.errors import UnsafeDatabaseError
 from tests.harness.outer import OUTER, OUTER_SECTION, REPORTED
-
-MISSING_GREENLET_HINT = """\
-An attribute was read that is not loaded (expired by expire_all() or a commit, or a relationship
-that was never loaded), and an AsyncSession cannot load it implicitly. Load it explicitly:
-    await repos.refresh(obj)                   # reload the row's columns
-    await obj.awaitable_attrs.name             # load one attribute, or a relationship
-    await repos.deck.get(obj.accession_id)     # read it again (reads always return fresh rows)
-See "Reading rows again" in TESTING_PATTERNS.md."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,15 +42,40 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.freeze()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A ``TEST_DATABASE_URL`` the harness refuses ends the run here, with its one message: before any
+    test runs, and before xdist starts a worker (its own hook runs last), rather than as the same error
+    in the set-up of every test that uses the database."""
+    try:
+        server.check_environment()
+    except UnsafeDatabaseError as refused:
+        raise pytest.UsageError(f"{refused} (no test was run)") from None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Notes the coroutines a test drops without awaiting them, for its report (``hints``)."""
+    with hints.watching_for_unawaited(item):
+        return (yield)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A failure by ``MissingGreenlet``, by two operations at once on one session, or by another event
-    loop gets the way out printed under it; a test that ended its outer transaction fails; a failed
-    database test shows the rows it wrote (read here: the transaction is rolled back in teardown, after
+    """A failure by an unloaded attribute (``lazy='raise'``, ``MissingGreenlet``), by a call not
+    awaited, by two operations at once on one session, or by another event loop gets the way out
+    printed under it (``hints``, ``misuse``); a hung test, where its tasks stood; a test that ended its
+    outer transaction fails; a failed database test shows the rows it wrote (read here: the
+    transaction is rolled back in teardown, after
     this report is made)."""
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(MissingGreenlet):
-        report.sections.append(("praxis: how to read an unloaded attribute", MISSING_GREENLET_HINT))
+    if call.excinfo is not None and report.failed:
+        for title, hint in (
+            (hints.UNLOADED_SECTION, hints.unloaded_attribute(call.excinfo)),
+            (hints.NOT_AWAITED_SECTION, hints.not_awaited(item, call.excinfo)),
+        ):
+            if hint is not None:
+                report.sections.append((title, hint))
     if call.excinfo is not None and "from pytest-timeout" in str(call.excinfo.value):
         # before the check below cancels the tasks the test left running
         report.sections.append(("praxis: what the event loop was waiting on", pending_tasks()))

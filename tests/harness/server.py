@@ -61,6 +61,13 @@ def check_test_url(raw: str) -> URL:
     return url
 
 
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """``check_test_url`` on ``TEST_DATABASE_URL``, if set: what the run checks once at its start."""
+    raw = (os.environ if environ is None else environ).get("TEST_DATABASE_URL")
+    if raw:
+        check_test_url(raw)
+
+
 def test_data_dir() -> Path:
     """Per-user cache location of the embedded test server's data directory, reused across runs."""
     return Path(platformdirs.user_cache_dir("praxis")) / "test-pgdata"

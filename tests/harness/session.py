@@ -33,10 +33,15 @@ def joined_sessionmaker(connection: AsyncConnection) -> async_sessionmaker[Async
     return create_sessionmaker(connection, join_transaction_mode="create_savepoint")
 
 
+#: an execution option: this read fills in what is not loaded, and leaves what is as it is
+#: (``tests.builders.loading``, after the repository's own read has refreshed the rows)
+KEEP_LOADED = "praxis_keep_loaded"
+
+
 def _read_fresh(state: ORMExecuteState) -> None:
     # The app's requests write through sessions of their own; a row the test loaded before a request
     # would otherwise come back from the test session's identity map as it was then.
-    if state.is_select and not state.is_column_load:
+    if state.is_select and not state.is_column_load and not state.execution_options.get(KEEP_LOADED):
         state.update_execution_options(populate_existing=True)
 
 

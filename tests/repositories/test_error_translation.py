@@ -27,6 +27,19 @@ async def test_duplicate_name_is_a_conflict_and_the_session_stays_usable(reposit
     assert (await repositories.workcell.get(kept.accession_id)).name == "bay-1"
 
 
+async def test_a_taken_id_is_a_conflict_naming_accession_id(repositories: Repositories) -> None:
+    """The primary key's refusal (what a create racing another with the same chosen id meets)."""
+    taken = uuid.uuid4()
+    await repositories.workcell.insert_rows([{"accession_id": taken, "name": "bay-1"}])
+
+    with pytest.raises(ConflictError) as raised:
+        await repositories.workcell.create(accession_id=taken, name="bay-2")
+
+    assert (raised.value.entity, raised.value.field) == ("workcell", "accession_id")
+    assert str(taken) in raised.value.message
+    assert await repositories.workcell.count() == 1
+
+
 async def test_duplicate_fqn_and_version_is_a_conflict_on_both_fields(
     repos: Builders, repositories: Repositories
 ) -> None:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -47,7 +47,7 @@ def constraints() -> dict[str, ConstraintInfo]:
             if isinstance(constraint, ForeignKeyConstraint):
                 columns = tuple(api_name(table, key) for key in constraint.column_keys)
                 found[name] = ConstraintInfo(table.name, columns, constraint.referred_table.name)
-            elif isinstance(constraint, UniqueConstraint | CheckConstraint):
+            elif isinstance(constraint, UniqueConstraint | CheckConstraint | PrimaryKeyConstraint):
                 columns = tuple(api_name(table, c.name) for c in constraint.columns)
                 if not columns:  # enum checks are named ck_<table>_<column>
                     columns = (name.removeprefix(f"ck_{table.name}_"),)

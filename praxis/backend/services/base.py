@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic
 
-from praxis.backend.errors import InvalidValueError
+from praxis.backend.errors import ConflictError, InvalidValueError
 from praxis.backend.repositories import Repositories
 from praxis.backend.repositories.base import ModelT, Repository
 
@@ -62,8 +62,27 @@ class CrudService(Generic[ModelT]):
 
     # -- operations -------------------------------------------------------------------------------
     async def create(self, data: Mapping[str, Any]) -> ModelT:
-        values = await self.before_create(self.to_model(data))
+        values = await self.before_create(await self.with_chosen_id(self.to_model(data)))
         return await self.repository.create(**values)
+
+    async def with_chosen_id(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with the id the client chose for the new row, if it chose one (else none: the
+        model assigns it). A taken id is a 409 naming ``accession_id``, checked here rather than left
+        to the primary key alone: a rule may already have read that row into the session (a run
+        resuming the run whose id it asks for), where a second object with its key fails before any
+        INSERT is sent. The key still settles a race with another transaction."""
+        chosen = values.pop("accession_id", None)
+        if chosen is None:
+            return values
+        if await self.repository.exists(accession_id=chosen):
+            entity = self.repository.entity
+            raise ConflictError(
+                f"a {entity} with accession_id '{chosen}' already exists",
+                entity=entity,
+                field="accession_id",
+                value=chosen,
+            )
+        return {"accession_id": chosen, **values}
 
     async def get(self, id: uuid.UUID) -> ModelT:
         return await self.repository.get(id)

@@ -17,7 +17,7 @@ class DeckDefinitionService(CrudService[DeckDefinitionOrm]):
     orderable = frozenset({"created_at", "updated_at", "name", "fqn"})
 
     async def create(self, data: Mapping[str, Any]) -> DeckDefinitionOrm:
-        values = dict(data)
+        values = await self.with_chosen_id(dict(data))
         positions = values.pop("positions", [])
         return await self.repos.deck_definition.create_with_positions(positions, **values)
 

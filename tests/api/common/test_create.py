@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from tests.api.collection_spec import CollectionSpec, Refusal, applied
@@ -124,4 +126,51 @@ async def test_create_with_an_unknown_reference_is_409(
     response = await client.post(spec.url, json=body)
 
     assert_error(response, 409, "invalid_reference", entity=spec.entity, field=field)
+    assert await spec.of(repos).count() == 0
+
+
+@each()
+async def test_create_takes_the_id_the_client_chose(
+    spec: CollectionSpec, client: httpx.AsyncClient, repos: Builders
+) -> None:
+    """``accession_id`` in a create's body is the new row's id (any UUID); left out, one is made."""
+    chosen = uuid.uuid4()
+
+    response = await client.post(spec.url, json={**await spec.body(repos), "accession_id": str(chosen)})
+    other = await client.post(spec.url, json=await spec.body(repos))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["accession_id"] == str(chosen)
+    assert (await client.get(spec.item(chosen))).json()["accession_id"] == str(chosen)
+    assert other.status_code == 201 and other.json()["accession_id"] != str(chosen)
+    assert uuid.UUID(other.json()["accession_id"]).version == 7
+    assert (await spec.of(repos).get(chosen)).accession_id == chosen
+
+
+@each()
+async def test_create_with_a_taken_id_is_409_naming_it_and_writes_nothing(
+    spec: CollectionSpec, client: httpx.AsyncClient, repos: Builders
+) -> None:
+    existing = await spec.of(repos).create()
+    before = await spec.of(repos).count()
+
+    response = await client.post(
+        spec.url, json={**await spec.body(repos), "accession_id": str(existing.accession_id)}
+    )
+
+    body = assert_error(response, 409, "conflict", entity=spec.entity, field="accession_id")
+    assert str(existing.accession_id) in body["detail"]
+    assert await spec.of(repos).count() == before
+
+
+@each()
+async def test_create_refuses_an_id_that_is_not_a_uuid(
+    spec: CollectionSpec, client: httpx.AsyncClient, repos: Builders
+) -> None:
+    body = await spec.body(repos)
+
+    for chosen in ("bay-1", 7, "", "01a24b66-447d-700d-8911"):
+        assert_validation_error(
+            await client.post(spec.url, json={**body, "accession_id": chosen}), "accession_id"
+        )
     assert await spec.of(repos).count() == 0

@@ -58,6 +58,20 @@ class Schema(BaseModel):
         return value
 
 
+CHOSEN_ID_DESCRIPTION = (
+    "The new row's id, when the client chooses it (any UUID: one it has already recorded elsewhere, "
+    "or one it makes to retry a create safely). Left out, the server assigns a new time-ordered UUID "
+    "(version 7). An id already taken in this collection is refused with 409 (`code: conflict`, "
+    "`field: accession_id`), and nothing is written."
+)
+
+
+class CreateSchema(Schema):
+    """A create's body: the new row's fields, and optionally its id (``accession_id``)."""
+
+    accession_id: uuid.UUID | None = Field(default=None, description=CHOSEN_ID_DESCRIPTION)
+
+
 class ReadSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

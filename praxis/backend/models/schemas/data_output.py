@@ -7,14 +7,21 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from praxis.backend.models.orm import DataType
-from praxis.backend.models.schemas.common import ListQuery, Schema, TextFilter, VersionedRead, VersionedUpdate
+from praxis.backend.models.schemas.common import (
+    CreateSchema,
+    ListQuery,
+    Schema,
+    TextFilter,
+    VersionedRead,
+    VersionedUpdate,
+)
 from praxis.backend.models.schemas.fields import JsonObject, JsonValue, Name, ShortText, Text, UtcDatetime
 
 WellName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,2}[0-9]{1,3}$", max_length=16)]
 QualityScore = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
-class DataOutputCreate(Schema):
+class DataOutputCreate(CreateSchema):
     protocol_run_id: uuid.UUID
     name: Name
     data_type: DataType = DataType.NUMERIC

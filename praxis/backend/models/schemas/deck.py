@@ -7,6 +7,7 @@ from pydantic import AfterValidator, AliasChoices, Field
 
 from praxis.backend.models.orm import ResourceCategory
 from praxis.backend.models.schemas.common import (
+    CreateSchema,
     ListQuery,
     ReadSchema,
     Schema,
@@ -52,7 +53,7 @@ class DeckPositionRead(ReadSchema):
     properties: dict
 
 
-class DeckDefinitionCreate(Schema):
+class DeckDefinitionCreate(CreateSchema):
     name: Name
     fqn: Fqn
     description: Text | None = None
@@ -94,7 +95,7 @@ class DeckDefinitionQuery(ListQuery):
     fqn: str | None = TextFilter(max_length=500)
 
 
-class DeckCreate(Schema):
+class DeckCreate(CreateSchema):
     name: Name
     deck_definition_id: uuid.UUID
     machine_id: uuid.UUID = Field(description="The machine the deck is mounted in.")

@@ -5,11 +5,17 @@ import uuid
 from pydantic import Field
 
 from praxis.backend.models.orm import MachineStatus
-from praxis.backend.models.schemas.common import ListQuery, Schema, TextFilter, VersionedRead, VersionedUpdate
+from praxis.backend.models.schemas.common import (
+    CreateSchema,
+    ListQuery,
+    TextFilter,
+    VersionedRead,
+    VersionedUpdate,
+)
 from praxis.backend.models.schemas.fields import Fqn, JsonObject, Name, Text
 
 
-class MachineCreate(Schema):
+class MachineCreate(CreateSchema):
     name: Name
     fqn: Fqn
     description: Text | None = None

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, W
 
 from praxis.backend.models.orm import CallStatus, RunControl, RunStatus, SourceKind
 from praxis.backend.models.schemas.common import (
+    CreateSchema,
     ListQuery,
     ReadSchema,
     Schema,
@@ -62,7 +63,7 @@ NamedEntries = Annotated[list[NamedEntry], AfterValidator(_named_once)]
 CommitHash = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$")]
 
 
-class ProtocolDefinitionCreate(Schema):
+class ProtocolDefinitionCreate(CreateSchema):
     name: Name
     fqn: Fqn
     version: ShortText = "0.1.0"
@@ -183,7 +184,7 @@ class FunctionCallNode(FunctionCallRead):
     children: list[FunctionCallNode]
 
 
-class ProtocolRunCreate(Schema):
+class ProtocolRunCreate(CreateSchema):
     protocol_definition_id: uuid.UUID
     name: Name | None = Field(default=None, description="Defaults to the protocol's name.")
     workcell_id: uuid.UUID | None = None

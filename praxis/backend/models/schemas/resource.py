@@ -6,11 +6,17 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field
 
 from praxis.backend.models.orm import ResourceCategory, ResourceStatus
-from praxis.backend.models.schemas.common import ListQuery, ReadSchema, Schema, TextFilter, UpdateSchema
+from praxis.backend.models.schemas.common import (
+    CreateSchema,
+    ListQuery,
+    ReadSchema,
+    TextFilter,
+    UpdateSchema,
+)
 from praxis.backend.models.schemas.fields import Fqn, JsonObject, Millimetres, Name, Text
 
 
-class ResourceDefinitionCreate(Schema):
+class ResourceDefinitionCreate(CreateSchema):
     name: Name
     fqn: Fqn
     description: Text | None = None
@@ -56,7 +62,7 @@ class ResourceDefinitionQuery(ListQuery):
     category: ResourceCategory | None = None
 
 
-class ResourceCreate(Schema):
+class ResourceCreate(CreateSchema):
     name: Name
     resource_definition_id: uuid.UUID
     workcell_id: uuid.UUID | None = None

@@ -3,11 +3,17 @@ from __future__ import annotations
 from pydantic import Field
 
 from praxis.backend.models.orm import WorkcellStatus
-from praxis.backend.models.schemas.common import ListQuery, Schema, TextFilter, VersionedRead, VersionedUpdate
+from praxis.backend.models.schemas.common import (
+    CreateSchema,
+    ListQuery,
+    TextFilter,
+    VersionedRead,
+    VersionedUpdate,
+)
 from praxis.backend.models.schemas.fields import JsonObject, Name, Text
 
 
-class WorkcellCreate(Schema):
+class WorkcellCreate(CreateSchema):
     name: Name
     description: Text | None = None
     status: WorkcellStatus = WorkcellStatus.AVAILABLE
