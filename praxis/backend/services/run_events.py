@@ -91,14 +91,18 @@ class _Stream:
         self.ended = False
 
     async def catch_up(self) -> AsyncIterator[bytes]:
-        """Every stored event above the last one sent, page by page, no connection held while sending."""
+        """Every stored event above the last one sent, page by page, no connection held while sending;
+        a page goes out as one write (a page of small writes costs a slow reader a round trip each)."""
         while not self.ended:
             page = await _stored(self.sessions, self.run_id, self.last)
+            chunk = bytearray()
             for event in page:
-                yield self.send(event)
+                chunk += self.send(event)
                 if self.ended:
-                    return
-            if len(page) < REPLAY_PAGE:
+                    break
+            if chunk:
+                yield bytes(chunk)
+            if self.ended or len(page) < REPLAY_PAGE:
                 return
 
     def send(self, event: RunEvent) -> bytes:
@@ -114,10 +118,13 @@ class _Stream:
                 async for chunk in self.catch_up():
                     yield chunk
                 continue
+            chunk = bytearray()  # what the hub handed over since the last write, as one write
             while subscriber.events and not self.ended:
                 event = subscriber.events.popleft()
                 if event.id > self.last:
-                    yield self.send(event)
+                    chunk += self.send(event)
+            if chunk:
+                yield bytes(chunk)
             if self.ended or subscriber.lagging:
                 continue
             subscriber.wake.clear()
