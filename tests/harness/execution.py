@@ -225,13 +225,13 @@ async def wait_for_ends(
 
 
 async def wait_for_call(
-    database_url: str, run_id: uuid.UUID | str, function_name: str, within: float = 60
+    database_url: str, run_id: uuid.UUID | str, function_name: str, within: float = 60, *, more_than: int = 0
 ) -> None:
-    """Until the run has logged a call of ``function_name``: woken by the worker's announcement of
-    each batch of calls it writes."""
+    """Until the run has logged more than ``more_than`` calls of ``function_name`` (one, by default):
+    woken by the worker's announcement of each batch of calls it writes."""
 
     async def check(connection: asyncpg.Connection) -> bool | None:
-        query = "SELECT true FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2"
-        return await connection.fetchval(query, uuid.UUID(str(run_id)), function_name)
+        query = "SELECT count(*) FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2"
+        return await connection.fetchval(query, uuid.UUID(str(run_id)), function_name) > more_than or None
 
     await _wait_until(database_url, CALLS_CHANNEL, check, within)
