@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from praxis.backend.api.crud import service_dependency
 from praxis.backend.api.errors import ERROR_RESPONSES
 from praxis.backend.models.orm import FunctionCallLogOrm, ProtocolRunOrm
+from praxis.backend.models.schemas.fields import NO_NUL_PATTERN
 from praxis.backend.models.schemas.protocol import (
     FunctionCallCreate,
     FunctionCallEnd,
@@ -156,7 +157,7 @@ async def get_function_call_tree(id: uuid.UUID, svc: Runs) -> list[FunctionCallN
 async def get_output_plate(
     id: uuid.UUID,
     svc: Annotated[DataOutputService, Depends(service_dependency(DataOutputService))],
-    name: Annotated[str, Query(min_length=1, max_length=255)],
+    name: Annotated[str, Query(min_length=1, max_length=255, pattern=NO_NUL_PATTERN)],
     resource_id: uuid.UUID | None = None,
 ) -> Plate:
     return await svc.plate(id, name, resource_id=resource_id)

@@ -133,4 +133,4 @@ class ResourceQuery(ListQuery):
     workcell_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
     deck_id: uuid.UUID | None = None
-    fqn: str | None = Field(default=None, max_length=500, description="Its definition's fqn, exactly.")
+    fqn: str | None = TextFilter(max_length=500, description="Its definition's fqn, exactly.")
