@@ -79,8 +79,8 @@ BY_NAME: dict[str, str] = {
     "allows_concurrent_runs": "Whether more than one run may be running on the workcell at once "
     "(false: a second start is refused with 409). Set by the client.",
     "version": "Increases with every change; send it back to update safely. Set by the server.",
-    "data_type": "Which value field holds the output: numeric_value, text_value or json_value (or a "
-    "file, attached later). Set by the client.",
+    "data_type": "Which value field holds the output: `numeric` (numeric_value), `text` (text_value) "
+    "or `json` (json_value); a file may be attached to any output (PUT .../file). Set by the client.",
     "numeric_value": "The measured number, in `unit`; null unless data_type is numeric.",
     "text_value": "The text value; null unless data_type is text.",
     "unit": "The unit of the value, as text, e.g. `OD600`, `RFU`, `uL`; null: none. Set by the client.",
