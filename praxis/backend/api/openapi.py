@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from praxis.backend.api.access import document_security
+from praxis.backend.api.field_docs import describe
 
 __all__ = ["install", "operation_id"]
 
@@ -32,14 +33,15 @@ def operation_id(route: APIRoute) -> str:
 
 
 def install(app: FastAPI) -> None:
-    """Complete the document the first time it is generated: the links, the security scheme and each
-    operation's scope."""
+    """Complete the document the first time it is generated: the links, the security scheme, each
+    operation's scope and the words for every field (``field_docs``)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
             _link_created_entities(document)
+            describe(document)
             document_security(document)
             app.openapi_schema = document
         return app.openapi_schema

@@ -34,6 +34,15 @@ class ResourceRepository(Repository[ResourceOrm]):
     async def list_in_workcell(self, workcell_id: uuid.UUID) -> list[ResourceOrm]:
         return await self.list({"workcell_id": workcell_id}, order_by="name")
 
+    async def follow_deck(
+        self, deck_id: uuid.UUID, before: uuid.UUID | None, after: uuid.UUID | None
+    ) -> None:
+        """Labware on a deck that moved from workcell ``before`` to ``after`` moves with it, as a deck
+        moves with its machine; labware the client placed in a workcell of its own stays there."""
+        for resource in await self.list({"deck_id": deck_id}):
+            if resource.workcell_id == before:
+                await self.update(resource, workcell_id=after)
+
     async def list_on_parent(self, parent_id: uuid.UUID) -> list[ResourceOrm]:
         """The labware sitting directly on ``parent_id`` (a carrier's plates, a rack's tubes)."""
         return await self.list({"parent_id": parent_id}, order_by="position_name")

@@ -71,3 +71,13 @@ class DeckService(CrudService[DeckOrm]):
         if "parent_machine_id" in changes and changes["parent_machine_id"] != obj.parent_machine_id:
             changes.setdefault("workcell_id", checked.get("workcell_id"))
         return changes
+
+    async def update(
+        self, id: uuid.UUID, changes: Mapping[str, Any], *, expected_version: int | None = None
+    ) -> DeckOrm:
+        """A deck that changes workcell takes the labware on it along (see ``ResourceService``)."""
+        before = (await self.repository.get(id)).workcell_id
+        deck = await super().update(id, changes, expected_version=expected_version)
+        if deck.workcell_id != before:
+            await self.repos.resource.follow_deck(deck.accession_id, before, deck.workcell_id)
+        return deck

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from praxis.backend.errors import ConflictError, InvalidReferenceError, InvalidValueError
-from praxis.backend.models.orm import ResourceDefinitionOrm, ResourceOrm, ResourceStatus
+from praxis.backend.models.orm import DeckOrm, ResourceDefinitionOrm, ResourceOrm, ResourceStatus
 from praxis.backend.services.base import CrudService
 from praxis.backend.services.status import check_status_change
 
@@ -29,6 +29,10 @@ class ResourceService(CrudService[ResourceOrm]):
     deck's type, one resource per position) or on another resource (``parent_id`` +
     ``position_name``, a free-form slot such as ``A1``), or nowhere. An update that places it on one
     takes it off the other; naming both at once is a 422.
+
+    Workcell: labware placed on a deck is in the deck's workcell, as a deck is in its machine's, unless
+    the same request names a workcell of its own; it follows the deck when the deck changes workcell
+    (``ResourceRepository.follow_deck``). Taken off a deck, it stays in the workcell it was in.
     """
 
     repository_name = "resource"
@@ -36,7 +40,9 @@ class ResourceService(CrudService[ResourceOrm]):
 
     async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
         check_status_change("resource", None, values, needs_reason=NEEDS_REASON)
-        await self._check_placement(None, values)
+        deck = await self._check_placement(None, values)
+        if deck is not None and values.get("workcell_id") is None:
+            values["workcell_id"] = deck.workcell_id
         return values
 
     async def before_update(self, obj: ResourceOrm, changes: dict[str, Any]) -> dict[str, Any]:
@@ -48,18 +54,21 @@ class ResourceService(CrudService[ResourceOrm]):
         parent_id = changes.get("parent_id")
         if parent_id is not None:
             await self._check_no_loop(obj, parent_id)
-        await self._check_placement(obj, changes)
+        deck = await self._check_placement(obj, changes)
+        if deck is not None and changes.get("deck_id") not in (None, obj.deck_id):
+            changes.setdefault("workcell_id", deck.workcell_id)
         return changes
 
-    async def _check_placement(self, obj: ResourceOrm | None, changes: dict[str, Any]) -> None:
-        """On a deck: not also on a parent, at a named position of the deck's type, nobody else there."""
+    async def _check_placement(self, obj: ResourceOrm | None, changes: dict[str, Any]) -> DeckOrm | None:
+        """On a deck: not also on a parent, at a named position of the deck's type, nobody else there.
+        The deck it sits on, or None."""
         deck_id = changes["deck_id"] if "deck_id" in changes else getattr(obj, "deck_id", None)
         parent_id = changes["parent_id"] if "parent_id" in changes else getattr(obj, "parent_id", None)
         position = (
             changes["position_name"] if "position_name" in changes else getattr(obj, "position_name", None)
         )
         if deck_id is None:
-            return
+            return None
         if parent_id is not None:
             raise InvalidValueError(
                 "a resource sits on a deck or on another resource, not on both",
@@ -88,6 +97,7 @@ class ResourceService(CrudService[ResourceOrm]):
                 field="position_name",
                 value=position,
             )
+        return deck
 
     async def children(self, id: uuid.UUID) -> list[ResourceOrm]:
         """What sits directly on the resource (a carrier's plates), by position."""
