@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Unpack
 
 from praxis.backend.models.orm import ALL_SCOPES, ApiTokenOrm, Scope
+from praxis.backend.repositories.api_token import ApiTokenRepository
 from praxis.backend.services.api_token import new_secret, stored_columns
 from tests.builders.base import Builder, unique_name
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from tests.builders.fields import ApiTokenFields
 
 
-class ApiTokenBuilder(Builder[ApiTokenOrm]):
+class ApiTokenBuilder(Builder[ApiTokenOrm, ApiTokenRepository]):
     repository_name = "api_token"
     field_types = {"scopes": Sequence[Scope | str]}  # names or members, stored as names
 

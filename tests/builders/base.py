@@ -23,8 +23,8 @@ from sqlalchemy.orm import attributes
 
 from praxis.backend.db.base import Entity, new_id
 from praxis.backend.repositories import repository_class
-from praxis.backend.repositories.base import ModelT, Repository
-from tests.builders.reads import RepositoryReads
+from praxis.backend.repositories.base import ModelT
+from tests.builders.reads import RepositoryReads, RepoT
 
 if TYPE_CHECKING:
     from tests.builders import Builders
@@ -56,10 +56,10 @@ class Parent:
     create: bool = True
 
 
-class Builder(RepositoryReads[ModelT], Generic[ModelT]):
+class Builder(RepositoryReads[ModelT, RepoT], Generic[ModelT, RepoT]):
     """Defaults and parents for one aggregate; subclasses set ``repository_name``, ``parents`` and
-    ``defaults``, and annotate ``repository`` with the aggregate's repository class (for its own
-    queries, typed)."""
+    ``defaults``. An aggregate with a repository class of its own names it as the second argument,
+    ``Builder[DeckOrm, DeckRepository]``, so ``repos.deck.repository`` has its own queries, typed."""
 
     #: the attribute of ``Repositories`` whose repository stores these rows
     repository_name: ClassVar[str]
@@ -78,7 +78,7 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
 
     def __init__(self, builders: Builders) -> None:
         self.builders = builders
-        self.repository: Repository[ModelT] = getattr(builders.repositories, self.repository_name)
+        self._repository_object = getattr(builders.repositories, self.repository_name)
 
     # -- what subclasses fill in -----------------------------------------------------------------
     def defaults(self) -> dict[str, Any]:
@@ -122,7 +122,7 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
     async def _create(self, overrides: dict[str, Any]) -> ModelT:
         async with self.builders.turns():
             obj, graph = self._graph(overrides)
-            await self.repository.save(*graph)
+            await self._repository.save(*graph)
         self._attach(obj, self._given_objects(overrides))
         return obj
 
@@ -131,11 +131,11 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
             own, given, nested = self._split(overrides)
             parents = self._parents(own, given, nested)
             if parents.graph:
-                await self.repository.save(*parents.graph)
+                await self._repository.save(*parents.graph)
             rows = [
                 self.consistent({**self.defaults(), **parents.keys, **own}, parents.known) for _ in range(n)
             ]
-            created = await self.repository.create_many(rows)
+            created = await self._repository.create_many(rows)
         for obj in created:
             self._attach(obj, parents.known)
         return created
@@ -146,12 +146,12 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
 
     def fields(self) -> list[str]:
         """What an override may name: the row's columns, its parents, and ``parent__field``."""
-        model = self.repository.model
+        model = self._repository.model
         relationships = set(model.__mapper__.relationships.keys())
-        return sorted(set(self.repository.columns()) - self._managed() | relationships | set(self.parents))
+        return sorted(set(self._repository.columns()) - self._managed() | relationships | set(self.parents))
 
     def _managed(self) -> set[str]:
-        version = self.repository.model.__mapper__.version_id_col
+        version = self._repository.model.__mapper__.version_id_col
         return {str(version.key)} if version is not None else set()
 
     def _refuse_unknown(self, names: Iterable[str]) -> None:
@@ -159,7 +159,7 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
         unknown = sorted(name for name in names if name not in allowed)
         if not unknown:
             return
-        entity = self.repository.entity
+        entity = self._repository.entity
         managed = [name for name in unknown if name in self._managed()]
         if managed:
             raise UnknownFieldError(
@@ -222,7 +222,7 @@ class Builder(RepositoryReads[ModelT], Generic[ModelT]):
         values = self.consistent(
             {"accession_id": new_id(), **self.defaults(), **parents.keys, **own}, parents.known
         )
-        obj = self.repository.new(**values, **parents.links)
+        obj = self._repository.new(**values, **parents.links)
         return obj, [*parents.graph, obj]
 
     def _given_objects(self, overrides: dict[str, Any]) -> dict[str, Entity]:

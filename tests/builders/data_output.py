@@ -14,11 +14,10 @@ if TYPE_CHECKING:
 _WELLS = [f"{row}{column}" for row in "ABCDEFGH" for column in range(1, 13)]
 
 
-class DataOutputBuilder(Builder[DataOutputOrm]):
+class DataOutputBuilder(Builder[DataOutputOrm, DataOutputRepository]):
     """An absorbance reading by default; ``data_type=DataType.JSON`` or ``TEXT`` gets a matching value."""
 
     repository_name = "data_output"
-    repository: DataOutputRepository
 
     parents = {
         "protocol_run": Parent("protocol_run", fk="protocol_run_id", relationship="protocol_run"),

@@ -11,11 +11,10 @@ if TYPE_CHECKING:
     from tests.builders.fields import DeckFields
 
 
-class DeckBuilder(Builder[DeckOrm]):
+class DeckBuilder(Builder[DeckOrm, DeckRepository]):
     """A deck of a new deck type in a new machine; its workcell is the machine's unless given."""
 
     repository_name = "deck"
-    repository: DeckRepository
 
     parents = {
         "machine": Parent("machine", fk="parent_machine_id", relationship="parent_machine"),

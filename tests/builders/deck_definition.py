@@ -11,11 +11,10 @@ if TYPE_CHECKING:
     from tests.builders.fields import DeckDefinitionFields
 
 
-class DeckDefinitionBuilder(Builder[DeckDefinitionOrm]):
+class DeckDefinitionBuilder(Builder[DeckDefinitionOrm, DeckDefinitionRepository]):
     """Deck definitions (deck types) come with two positions unless ``positions=[...]`` (dicts or objects) says otherwise."""
 
     repository_name = "deck_definition"
-    repository: DeckDefinitionRepository
     field_types = {"positions": Sequence[Mapping[str, Any] | DeckPositionDefinitionOrm]}
 
     if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from tests.builders.fields import FunctionCallLogFields
 
 
-class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
+class FunctionCallLogBuilder(Builder[FunctionCallLogOrm, FunctionCallLogRepository]):
     """A call logged by a run (a new one unless given), numbered as the run numbers its calls: one past
     its last (``ProtocolRunRepository.next_call_sequence``, read when a run is given; 1 for a new one).
     ``build`` reads nothing: it numbers after what this builder last read or built for that run.
@@ -25,7 +25,6 @@ class FunctionCallLogBuilder(Builder[FunctionCallLogOrm]):
     """
 
     repository_name = "function_call_log"
-    repository: FunctionCallLogRepository
     parents = {
         "protocol_run": Parent("protocol_run", fk="protocol_run_id", relationship="protocol_run"),
         "parent_function_call_log": Parent(

@@ -10,9 +10,8 @@ if TYPE_CHECKING:
     from tests.builders.fields import MachineFields
 
 
-class MachineBuilder(Builder[MachineOrm]):
+class MachineBuilder(Builder[MachineOrm, MachineRepository]):
     repository_name = "machine"
-    repository: MachineRepository
     parents = {"workcell": Parent("workcell", fk="workcell_id", relationship="workcell")}
 
     if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py

@@ -10,9 +10,8 @@ if TYPE_CHECKING:
     from tests.builders.fields import ProtocolDefinitionFields
 
 
-class ProtocolDefinitionBuilder(Builder[ProtocolDefinitionOrm]):
+class ProtocolDefinitionBuilder(Builder[ProtocolDefinitionOrm, ProtocolDefinitionRepository]):
     repository_name = "protocol_definition"
-    repository: ProtocolDefinitionRepository
 
     if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
 

@@ -16,7 +16,7 @@ _QUEUED = {RunStatus.QUEUED, RunStatus.PAUSED}
 _FINISHED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 
 
-class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
+class ProtocolRunBuilder(Builder[ProtocolRunOrm, ProtocolRunRepository]):
     """Runs are PENDING by default; pass ``status=`` and the fields that state implies are filled in:
     QUEUED gets ``queued_at``; RUNNING gets ``started_at`` (a run recorded by hand: give ``queued_at``
     too for one a worker executes); PAUSED (by its worker) both; COMPLETED and FAILED get
@@ -25,7 +25,6 @@ class ProtocolRunBuilder(Builder[ProtocolRunOrm]):
     ``previous_run=run`` makes it a continuation of ``run``."""
 
     repository_name = "protocol_run"
-    repository: ProtocolRunRepository
 
     parents = {
         "protocol_definition": Parent(

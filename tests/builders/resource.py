@@ -10,12 +10,11 @@ if TYPE_CHECKING:
     from tests.builders.fields import ResourceFields
 
 
-class ResourceBuilder(Builder[ResourceOrm]):
+class ResourceBuilder(Builder[ResourceOrm, ResourceRepository]):
     """Free-standing labware by default; ``parent=carrier`` or ``deck=deck`` (with ``position_name``)
     places it."""
 
     repository_name = "resource"
-    repository: ResourceRepository
     parents = {
         "resource_definition": Parent(
             "resource_definition", fk="resource_definition_id", relationship="resource_definition"

@@ -10,9 +10,8 @@ if TYPE_CHECKING:
     from tests.builders.fields import ResourceDefinitionFields
 
 
-class ResourceDefinitionBuilder(Builder[ResourceDefinitionOrm]):
+class ResourceDefinitionBuilder(Builder[ResourceDefinitionOrm, ResourceDefinitionRepository]):
     repository_name = "resource_definition"
-    repository: ResourceDefinitionRepository
 
     if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
 

@@ -10,9 +10,8 @@ if TYPE_CHECKING:
     from tests.builders.fields import WorkcellFields
 
 
-class WorkcellBuilder(Builder[WorkcellOrm]):
+class WorkcellBuilder(Builder[WorkcellOrm, WorkcellRepository]):
     repository_name = "workcell"
-    repository: WorkcellRepository
 
     if TYPE_CHECKING:  # the fields it takes, for type checkers and editors: fields.py
 
