@@ -280,7 +280,7 @@ async def run(databases: BenchDatabases, *, quick: bool) -> tuple[list[Figure], 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller: checks the benchmark itself")
     args = parser.parse_args(argv)
 

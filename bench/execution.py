@@ -296,7 +296,7 @@ async def run(databases: BenchDatabases, *, quick: bool = False) -> tuple[list[F
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs: checks the benchmark itself")
     args = parser.parse_args(argv)
 

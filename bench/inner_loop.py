@@ -106,7 +106,9 @@ async def client_cost(rounds: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.inner_loop", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.inner_loop", description=(__doc__ or "").split("\n\n")[0]
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-suite", action="store_true", help="skip the whole-suite runs")
     args = parser.parse_args(argv)

@@ -141,7 +141,7 @@ async def measure(rounds: int) -> dict[str, dict[str, object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     figures = asyncio.run(measure(args.rounds))

@@ -124,7 +124,9 @@ def run_variant(path: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.module_data", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.module_data", description=(__doc__ or "").split("\n\n")[0]
+    )
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
 

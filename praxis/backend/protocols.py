@@ -91,7 +91,8 @@ def protocol(
 def _mark(func: F, metadata: ProtocolMetadata) -> F:
     # Only plain (sync or async) functions: discovery reads their signature and source, and a runner
     # calls them by module and function name, which classes or callable instances would not support.
-    if not inspect.isfunction(func):
+    checked: object = func  # checked apart, so ``func`` keeps its own type for the return
+    if not inspect.isfunction(checked):
         raise TypeError(f"@protocol decorates functions, not {func!r}")
     setattr(func, PROTOCOL_ATTRIBUTE, metadata)
     return func

@@ -107,7 +107,7 @@ async def test_an_exception_fails_the_run_and_the_call_that_raised(
     root = finished.call_tree[0]
     steps = [(c.call.arguments["n"], c.call.status) for c in root.children]
     assert steps == [(1, CallStatus.COMPLETED), (2, CallStatus.COMPLETED), (3, CallStatus.FAILED)]
-    assert "the third step failed" in root.children[2].call.error_traceback
+    assert "the third step failed" in (root.children[2].call.error_traceback or "")
     assert root.call.status is CallStatus.FAILED
 
 

@@ -28,7 +28,13 @@ from tests.harness.names import (
     run_database_name,
 )
 from tests.harness.names import kept as kept_name
-from tests.harness.server import TestServer, createdb_advice, ensure_non_durable, require_createdb
+from tests.harness.server import (
+    TestServer,
+    createdb_advice,
+    current_role,
+    ensure_non_durable,
+    require_createdb,
+)
 from tests.harness.sweep import database_exists, database_lock_key, drop_orphans, sweep
 from tests.harness.templates import (
     Template,
@@ -56,7 +62,7 @@ class Harness:
     async def open(self) -> Harness:
         keeper = await connect_lock_database(self.server)
         try:
-            self._role = await keeper.fetchval("SELECT current_user")
+            self._role = await current_role(keeper)
             await require_createdb(keeper, self._role)
         except BaseException:
             await keeper.close()

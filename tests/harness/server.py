@@ -100,9 +100,15 @@ def createdb_advice(role: str) -> str:
     )
 
 
+async def current_role(connection: asyncpg.Connection) -> str:
+    """The role ``connection`` is logged in as: ``current_user`` is never NULL, though asyncpg's
+    ``fetchval`` is typed as returning anything or ``None``."""
+    return str(await connection.fetchval("SELECT current_user"))
+
+
 async def require_createdb(connection: asyncpg.Connection, role: str | None = None) -> None:
     """Fail with the statement to run when ``role`` (default: the connected one) lacks CREATEDB."""
-    role = role or await connection.fetchval("SELECT current_user")
+    role = role or await current_role(connection)
     allowed = await connection.fetchval(
         "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = $1", role
     )

@@ -22,7 +22,7 @@ async def wait_for_lock_waits(live_server: LiveServer, count: int) -> None:
     query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
     deadline = time.monotonic() + WAIT_S
     async with live_server.connection() as watcher:
-        while await watcher.fetchval(query) < count:
+        while int(await watcher.fetchval(query) or 0) < count:
             assert time.monotonic() < deadline, f"fewer than {count} requests ever waited for a lock"
             await asyncio.sleep(0.01)
 

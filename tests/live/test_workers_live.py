@@ -154,9 +154,12 @@ async def test_a_running_protocol_pauses_resumes_and_is_cancelled_at_its_next_ca
     asked = await live_client.post(f"{RUNS}/{run_id}/pause", json={"reason": "refill the trough"})
     paused = await wait_for_status(live_server.database_url, run_id, {"paused"})
     async with live_server.connection() as connection:
-        steps_when_paused = await connection.fetchval(
-            "SELECT count(*) FROM function_call_log WHERE protocol_run_id = $1 AND function_name = 'step'",
-            uuid.UUID(run_id),
+        steps_when_paused = int(
+            await connection.fetchval(
+                "SELECT count(*) FROM function_call_log WHERE protocol_run_id = $1 AND function_name = 'step'",
+                uuid.UUID(run_id),
+            )
+            or 0
         )
     await live_client.post(f"{RUNS}/{run_id}/resume")
     await wait_for_status(live_server.database_url, run_id, {"running"})

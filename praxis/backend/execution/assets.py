@@ -167,7 +167,7 @@ def _labware(record: Mapping[str, Any]) -> Any:
 def _lay_out(objects: list[Any]) -> None:
     from pylabrobot.liquid_handling import LiquidHandler
     from pylabrobot.plate_reading import PlateReader
-    from pylabrobot.resources import PLT_CAR_L5AC_A00, TIP_CAR_480_A00, Resource, TipRack
+    from pylabrobot.resources import PLT_CAR_L5AC_A00, TIP_CAR_480_A00, HamiltonDeck, Resource, TipRack
 
     handler = next((o for o in objects if isinstance(o, LiquidHandler)), None)
     reader = next((o for o in objects if isinstance(o, PlateReader)), None)
@@ -175,6 +175,8 @@ def _lay_out(objects: list[Any]) -> None:
         o for o in objects if isinstance(o, Resource) and not isinstance(o, LiquidHandler | PlateReader)
     ]
     if handler is not None:
+        deck = handler.deck
+        assert isinstance(deck, HamiltonDeck), "the simulated liquid handler has a STARlet deck (_machine)"
         tips = [o for o in labware if isinstance(o, TipRack)]
         others = [o for o in labware if not isinstance(o, TipRack)]
         for rails, (carrier_type, items) in enumerate(((TIP_CAR_480_A00, tips), (PLT_CAR_L5AC_A00, others))):
@@ -182,7 +184,7 @@ def _lay_out(objects: list[Any]) -> None:
                 carrier = carrier_type(name=f"praxis_carrier_{rails}_{index}")
                 for slot, item in enumerate(items[index : index + 5]):
                     carrier[slot] = item
-                handler.deck.assign_child_resource(carrier, rails=1 + rails * 8 + index // 5 * 8)
+                deck.assign_child_resource(carrier, rails=1 + rails * 8 + index // 5 * 8)
     elif reader is not None and labware:
         reader.assign_child_resource(labware[0])
 
@@ -223,7 +225,7 @@ class SimulatedPlateReader:
                 self, plate: Any, wells: list[Any], wavelength: int
             ) -> list[dict[str, Any]]:
                 rng = random.Random(f"{plate.name}:{wavelength}")
-                values = [
+                values: list[list[float | None]] = [
                     [round(0.04 + rng.random() * 1.2, 4) for _ in range(plate.num_items_x)]
                     for _ in range(plate.num_items_y)
                 ]

@@ -50,7 +50,7 @@ async def scan_in_child(
                     elif kind == "progress":
                         current = message["path"]
                         if progress is not None:
-                            progress(Path(current))
+                            progress(Path(message["path"]))
                     elif kind == "refused":
                         raise _refusal(message)
                     elif kind == "discovered":

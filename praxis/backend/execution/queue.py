@@ -72,9 +72,8 @@ class RunQueue:
 
     async def size(self) -> int:
         connection = await _driver_connection(self._session)
-        return int(
-            await connection.fetchval("SELECT count(*) FROM pgqueuer WHERE entrypoint = $1", ENTRYPOINT)
-        )
+        count = await connection.fetchval("SELECT count(*) FROM pgqueuer WHERE entrypoint = $1", ENTRYPOINT)
+        return int(count or 0)  # count(*) is never NULL; asyncpg types fetchval as maybe None
 
 
 @dataclass(frozen=True, slots=True)

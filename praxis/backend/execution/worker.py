@@ -97,10 +97,8 @@ class Lease:
         if self._url is None:  # the tests' in-process worker: one run at a time, nobody to take over
             return True
         await self.release()  # an earlier try's connection, if it got that far
-        self._connection = await asyncpg.connect(self._url)
-        held = await self._connection.fetchval(
-            "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", str(run_id)
-        )
+        self._connection = connection = await asyncpg.connect(self._url)
+        held = await connection.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", str(run_id))
         if held:
             marker = f'"id" : "{run_id}"'
 
@@ -108,7 +106,7 @@ class Lease:
                 if marker in payload:
                     self.control.set()
 
-            await self._connection.add_listener(RUN_CHANNEL, heard)
+            await connection.add_listener(RUN_CHANNEL, heard)
         return bool(held)
 
     async def release(self) -> None:

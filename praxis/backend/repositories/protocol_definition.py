@@ -37,8 +37,11 @@ class ProtocolDefinitionRepository(Repository[ProtocolDefinitionOrm]):
         async with self.writing():
             await self.session.execute(statement)
         found = await self.session.scalars(
-            select(self.model)
-            .where(self.model.fqn == values["fqn"], self.model.version == values["version"])
+            select(ProtocolDefinitionOrm)
+            .where(
+                ProtocolDefinitionOrm.fqn == values["fqn"],
+                ProtocolDefinitionOrm.version == values["version"],
+            )
             .execution_options(populate_existing=True)
         )
         return found.one()

@@ -18,6 +18,6 @@ def not_ready(current: str | None, required: str, database: str | None = None) -
 async def check_schema(repos: Repositories, required: str, database: str | None = None) -> str:
     """The database's revision when it is ``required``; else the error saying what to do."""
     current = await repos.schema_revision()
-    if current != required:
+    if current is None or current != required:
         raise not_ready(current, required, database)
     return current
