@@ -232,6 +232,7 @@ async def wait_for_call(
 
     async def check(connection: asyncpg.Connection) -> bool | None:
         query = "SELECT count(*) FROM function_call_log WHERE protocol_run_id = $1 AND function_name = $2"
-        return await connection.fetchval(query, uuid.UUID(str(run_id)), function_name) > more_than or None
+        logged = int(await connection.fetchval(query, uuid.UUID(str(run_id)), function_name) or 0)
+        return logged > more_than or None  # count(*) is never NULL
 
     await _wait_until(database_url, CALLS_CHANNEL, check, within)

@@ -118,13 +118,13 @@ class _Stream:
                 async for chunk in self.catch_up():
                     yield chunk
                 continue
-            chunk = bytearray()  # what the hub handed over since the last write, as one write
+            handed = bytearray()  # what the hub handed over since the last write, as one write
             while subscriber.events and not self.ended:
                 event = subscriber.events.popleft()
                 if event.id > self.last:
-                    chunk += self.send(event)
-            if chunk:
-                yield bytes(chunk)
+                    handed += self.send(event)
+            if handed:
+                yield bytes(handed)
             if self.ended or subscriber.lagging:
                 continue
             subscriber.wake.clear()
