@@ -164,7 +164,11 @@ class Worker:
         )
         if plan is None:
             # a run left running or paused with nobody holding its lease: its worker is gone
-            await self._work(lambda svc: svc.lost(run_id, "worker lost: the worker executing it stopped"))
+            await self._retrying(
+                lambda: self._work(
+                    lambda svc: svc.lost(run_id, "worker lost: the worker executing it stopped")
+                )
+            )
         return plan
 
     async def _run_child(self, plan: RunPlan, lease: Lease) -> Outcome:
@@ -230,9 +234,9 @@ class Worker:
             outcome.broken = message.get("error")
         elif kind == "paused":
             await self._retrying(calls.flush)
-            await self._work(lambda svc: svc.paused(run_id))
+            await self._retrying(lambda: self._work(lambda svc: svc.paused(run_id)))
         elif kind == "resumed":
-            await self._work(lambda svc: svc.resumed(run_id))
+            await self._retrying(lambda: self._work(lambda svc: svc.resumed(run_id)))
         else:
             calls.add(message)
             if calls.pending() >= FLUSH_MESSAGES:
@@ -253,7 +257,9 @@ class Worker:
         that does not stop within the grace period."""
         while not done.is_set():
             lease.control.clear()
-            request = await self._work(lambda svc: svc.control_request(run_id))
+            # retried while the database refuses: a control request read that failed once ended this
+            # task, and the run then ignored every pause and cancel
+            request = await self._retrying(lambda: self._work(lambda svc: svc.control_request(run_id)))
             if request is not None:
                 child.send(request)
                 if request == "cancel":
