@@ -9,13 +9,13 @@ Calls go before the outputs that refer to them, parents before children.
 from __future__ import annotations
 
 import base64
-import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from praxis.backend.db.base import new_id
+from praxis.backend.models.orm.data_output import file_columns
 
 __all__ = ["CallLog"]
 
@@ -47,14 +47,11 @@ def _file_columns(file: Mapping[str, Any] | None) -> dict[str, Any]:
     """The columns that describe an output's file (every row has them: one multi-row INSERT), and the
     bytes under ``file_data`` (stored apart by ``RunExecutionService.record``), with the output's id."""
     if not file:
-        return dict.fromkeys(("file_name", "file_content_type", "file_size_bytes", "file_sha256"))
+        return file_columns(None)
     data = base64.b64decode(file["data"])
     return {
         "accession_id": new_id(),
-        "file_name": str(file["name"])[:255],
-        "file_content_type": str(file["content_type"])[:127],
-        "file_size_bytes": len(data),
-        "file_sha256": hashlib.sha256(data).hexdigest(),
+        **file_columns(data, str(file["name"]), str(file["content_type"])),
         "file_data": data,
     }
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from praxis.backend.models.orm import DataOutputOrm, OutputFileOrm
+from praxis.backend.models.orm.data_output import file_columns
 from praxis.backend.repositories.base import Repository
 
 
@@ -38,9 +39,7 @@ class DataOutputRepository(Repository[DataOutputOrm]):
         await self.session.execute(
             delete(OutputFileOrm).where(OutputFileOrm.output_id == output.accession_id)
         )
-        return await self.update(
-            output, file_name=None, file_content_type=None, file_size_bytes=None, file_sha256=None
-        )
+        return await self.update(output, **file_columns(None))
 
     async def insert_files(self, files: Sequence[tuple[uuid.UUID, bytes]]) -> None:
         """The bytes of files that outputs inserted in this unit of work carry (a run's batch)."""

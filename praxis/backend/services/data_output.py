@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import string
 import uuid
@@ -18,6 +17,7 @@ from praxis.backend.errors import (
     PayloadTooLargeError,
 )
 from praxis.backend.models.orm import DataOutputOrm, DataType, ResourceDefinitionOrm
+from praxis.backend.models.orm.data_output import file_columns
 from praxis.backend.services.base import CrudService
 
 VALUE_FIELD = {DataType.NUMERIC: "numeric_value", DataType.JSON: "json_value", DataType.TEXT: "text_value"}
@@ -153,12 +153,7 @@ class DataOutputService(CrudService[DataOutputOrm]):
                 field="body",
             )
         return await self.repos.data_output.store_file(
-            output,
-            data,
-            file_name=file_name,
-            file_content_type=content_type,
-            file_size_bytes=len(data),
-            file_sha256=hashlib.sha256(data).hexdigest(),
+            output, data, **file_columns(data, file_name, content_type)
         )
 
     async def file(self, id: uuid.UUID) -> tuple[DataOutputOrm, bytes]:

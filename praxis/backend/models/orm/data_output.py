@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,22 @@ class DataType(enum.StrEnum):
     NUMERIC = "numeric"
     JSON = "json"
     TEXT = "text"
+
+
+#: the columns that describe the file an output carries (its bytes are in ``output_file``)
+FILE_COLUMNS = ("file_name", "file_content_type", "file_size_bytes", "file_sha256")
+
+
+def file_columns(data: bytes | None, name: str = "", content_type: str = "") -> dict[str, Any]:
+    """What describes a file ``data`` on its output's row; every column None for no file."""
+    if data is None:
+        return dict.fromkeys(FILE_COLUMNS)
+    return {
+        "file_name": name[:255],
+        "file_content_type": content_type[:127],
+        "file_size_bytes": len(data),
+        "file_sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 class DataOutputOrm(Versioned, Entity):
