@@ -1,4 +1,5 @@
-"""Oversized and malformed input gets 413 / 422 with the API's error shape, never a 500, and stores nothing."""
+"""Oversized and malformed input gets 413 / 414 / 422 / 431 with the API's error shape, never a 500, and
+stores nothing."""
 
 from __future__ import annotations
 
@@ -40,6 +41,26 @@ async def test_a_streamed_body_over_the_limit_is_refused_with_413(
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
     assert await repos.workcell.count() == 0
+
+
+async def test_a_query_string_over_the_head_limit_is_414_and_stores_nothing(
+    client: httpx.AsyncClient, repos: Builders
+) -> None:
+    """A request line longer than the whole head may be (16 KiB): the client must shorten its query."""
+    response = await client.post("/api/v1/workcells", params={"note": "x" * 17_000}, json={"name": "bay"})
+
+    assert response.status_code == 414
+    assert response.json()["code"] == "uri_too_long"
+    assert "16384 bytes" in response.json()["detail"]
+    assert response.headers["connection"] == "close"
+    assert await repos.workcell.count() == 0
+
+
+async def test_header_fields_over_the_head_limit_are_431(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/workcells", headers={"X-Padding": "x" * 17_000})
+
+    assert response.status_code == 431
+    assert response.json()["code"] == "request_header_fields_too_large"
 
 
 async def test_a_delete_with_a_body_over_the_limit_is_refused_before_it_runs(

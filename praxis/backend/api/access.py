@@ -38,7 +38,7 @@ from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from praxis.backend.api.dependencies import UnitOfWorkDep
-from praxis.backend.api.errors import error_response
+from praxis.backend.api.errors import documented_error, error_response
 from praxis.backend.errors import UnauthenticatedError, UnsupportedMediaTypeError
 from praxis.backend.models.orm import Scope as TokenScope
 from praxis.backend.models.schemas.common import ErrorBody
@@ -175,15 +175,7 @@ def document_security(document: dict[str, Any]) -> None:
             for status, description in ACCESS_RESPONSES.items():
                 if status == 415 and method.upper() not in WRITES:
                     continue
-                responses.setdefault(
-                    str(status),
-                    {
-                        "description": description,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
-                        },
-                    },
-                )
+                responses.setdefault(str(status), documented_error(description))
 
 
 # -- browsers ---------------------------------------------------------------------------------------

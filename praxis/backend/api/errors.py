@@ -80,6 +80,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: responses any request can get, whatever its operation: added to every operation of the document
+#: (``praxis.backend.api.openapi``); see ``praxis.backend.api.limits.head_refusal``
+ANY_REQUEST_RESPONSES: dict[int, str] = {
+    414: "The request line (path and query string) is longer than the server accepts",
+    431: "The request's header fields make its head larger than the server accepts",
+}
+
+
+def documented_error(description: str) -> dict[str, Any]:
+    """An error response as the OpenAPI document states it (the API's ``ErrorBody``, as JSON)."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+
+
 def responses_for(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The documented error responses of one route: ``statuses``, 413 where it takes a body, and
     503 (any route can meet a database that is down)."""

@@ -7,7 +7,7 @@ request body size          1 MiB (``max_body_bytes``)      413, before the body 
 an output's file           16 MiB (``max_file_bytes``)     413, before the body is read
 request body read time     30 s (``body_timeout``)         408 and the connection closed
 request head read time     10 s (``head_timeout``)         408 and the connection closed (serve)
-request head size          16 KiB (``max_head_bytes``)     400 and the connection closed
+request head size          16 KiB (``max_head_bytes``)     414 (request line) / 431, connection closed
 idle keep-alive            5 s (``keep_alive_timeout``)    the connection closed (serve)
 JSON field size            64 KiB (``MAX_JSON_BYTES``)     422 naming the field
 JSON field nesting         32 levels (``MAX_JSON_DEPTH``)  422 naming the field
@@ -31,7 +31,10 @@ does not hold a connection (and a request's resources) for ever.
 
 ``HeadSizeLimit`` measures each request head (its line and headers, as sent) whatever way it arrived:
 uvicorn's own bound (``h11_max_incomplete_event_size``) only catches a head still incomplete after a
-read, so a 100 KiB head sent in one write passed it.
+read, so a 100 KiB head sent in one write passed it. Both answer alike (``head_refusal``): 414 URI Too
+Long when the request line alone passes the limit (a query string too long: what a client can shorten),
+else 431 Request Header Fields Too Large. Any operation can meet either, so the OpenAPI document lists
+both on every one.
 """
 
 from __future__ import annotations
@@ -167,7 +170,7 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 class HeadSizeLimit:
-    """400 for a request whose head (request line and header lines) is over ``max_bytes``."""
+    """414 or 431 (``head_refusal``) for a request whose head (line and header lines) is over ``max_bytes``."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = 16 * 1024) -> None:
         self.app = app
@@ -175,17 +178,41 @@ class HeadSizeLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and head_size(scope) > self.max_bytes:
-            detail = f"the request head (request line and headers) is larger than {self.max_bytes} bytes"
-            response = error_response(400, "request_head_too_large", detail, headers={"Connection": "close"})
+            status, code, detail = head_refusal(request_line_size(scope), self.max_bytes)
+            response = error_response(status, code, detail, headers={"Connection": "close"})
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
-def head_size(scope: Scope) -> int:
-    """The bytes of ``METHOD target HTTP/x.y\r\n``, each ``name: value\r\n`` and the blank line."""
+def head_refusal(request_line_bytes: int, max_bytes: int) -> tuple[int, str, str]:
+    """The status, code and text for a request head over ``max_bytes`` (RFC 9110 15.5.15, RFC 6585 5).
+
+    414 when the request line alone is over the limit: its target (path and query) is what the
+    client must shorten. Otherwise the header fields pushed the head over: 431.
+    """
+    if request_line_bytes > max_bytes:
+        return (
+            414,
+            "uri_too_long",
+            f"the request line (method, path and query string) is longer than {max_bytes} bytes",
+        )
+    return (
+        431,
+        "request_header_fields_too_large",
+        f"the request head (request line and header fields) is larger than {max_bytes} bytes",
+    )
+
+
+def request_line_size(scope: Scope) -> int:
+    """The bytes of ``METHOD target HTTP/x.y\r\n``."""
     target = len(scope.get("raw_path") or scope["path"].encode()) + (
         1 + len(scope["query_string"]) if scope.get("query_string") else 0
     )
-    line = len(scope["method"]) + 1 + target + len(" HTTP/") + len(scope.get("http_version", "1.1")) + 2
-    return line + sum(len(name) + 2 + len(value) + 2 for name, value in scope.get("headers") or []) + 2
+    return len(scope["method"]) + 1 + target + len(" HTTP/") + len(scope.get("http_version", "1.1")) + 2
+
+
+def head_size(scope: Scope) -> int:
+    """The bytes of the request line, each ``name: value\r\n`` and the blank line."""
+    headers = sum(len(name) + 2 + len(value) + 2 for name, value in scope.get("headers") or [])
+    return request_line_size(scope) + headers + 2

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from praxis.backend.api.access import document_security
+from praxis.backend.api.errors import ANY_REQUEST_RESPONSES, documented_error
 from praxis.backend.api.field_docs import describe
 
 __all__ = ["install", "operation_id"]
@@ -43,10 +44,21 @@ def install(app: FastAPI) -> None:
             _link_created_entities(document)
             describe(document)
             document_security(document)
+            _document_any_request_responses(document)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_any_request_responses(document: dict[str, Any]) -> None:
+    """414 and 431 on every operation: any request's head can be over the server's limit."""
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method in _METHODS and isinstance(operation, dict):
+                responses = operation.setdefault("responses", {})
+                for status, description in ANY_REQUEST_RESPONSES.items():
+                    responses.setdefault(str(status), documented_error(description))
 
 
 def _link_created_entities(document: dict[str, Any]) -> None:

@@ -14,26 +14,32 @@ All these limits are listed in ``praxis.backend.api.limits``.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from praxis.backend.api.app import create_app
+from praxis.backend.api.limits import head_refusal
 from praxis.backend.settings import Settings
 
-_TIMEOUT_BODY = b'{"detail":"the request head was not received in time","code":"request_timeout"}'
-REQUEST_TIMEOUT_RESPONSE = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
-    + f"content-length: {len(_TIMEOUT_BODY)}\r\n\r\n".encode()
-    + _TIMEOUT_BODY
-)
+
+def raw_error_response(status: int, code: str, detail: str) -> bytes:
+    """A whole HTTP/1.1 error response in the API's error shape, closing the connection: for what the
+    protocol answers itself, before (or without) a request reaching the app."""
+    body = json.dumps({"detail": detail, "code": code}, separators=(",", ":")).encode()
+    return (
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n"
+        f"connection: close\r\ncontent-length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
-_HEAD_TOO_LARGE_BODY = (
-    b'{"detail":"the request head (request line and headers) is too large, or not HTTP","code":"bad_request"}'
+REQUEST_TIMEOUT_RESPONSE = raw_error_response(
+    408, "request_timeout", "the request head was not received in time"
 )
 
 
@@ -70,12 +76,16 @@ class HeadTimeoutH11Protocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to a head it cannot parse or that outgrew a read, in the API's error shape
-        (uvicorn's own is plain text); the app's ``HeadSizeLimit`` answers heads read whole."""
-        self.transport.write(
-            b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n"
-            + f"content-length: {len(_HEAD_TOO_LARGE_BODY)}\r\n\r\n".encode()
-            + _HEAD_TOO_LARGE_BODY
-        )
+        (uvicorn's own is a plain-text 400 for both). A head over the size limit gets what the app's
+        ``HeadSizeLimit`` gives one that arrived in a single read: 414 or 431, by ``head_refusal``."""
+        buffered, _ = self.conn.trailing_data
+        limit = self.config.h11_max_incomplete_event_size
+        if len(buffered) > limit:
+            line_end = buffered.find(b"\r\n")
+            status, code, detail = head_refusal(len(buffered) if line_end == -1 else line_end + 2, limit)
+        else:
+            status, code, detail = 400, "bad_request", "the request is not HTTP/1.1 this server can read"
+        self.transport.write(raw_error_response(status, code, detail))
         self.transport.close()
 
     def _arm_head_deadline(self, seconds: float) -> None:

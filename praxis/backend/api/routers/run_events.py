@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 
 from praxis.backend.api.crud import service_dependency
-from praxis.backend.api.errors import ERROR_RESPONSES
+from praxis.backend.api.errors import ERROR_RESPONSES, documented_error
 from praxis.backend.services.protocol import ProtocolRunService
 from praxis.backend.services.run_events import all_runs_stream, run_stream
 
@@ -22,10 +22,7 @@ Runs = Annotated[ProtocolRunService, Depends(service_dependency(ProtocolRunServi
 
 
 def _json_error(status: int) -> dict[str, Any]:
-    return {
-        "description": ERROR_RESPONSES[status]["description"],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-    }
+    return documented_error(ERROR_RESPONSES[status]["description"])
 
 
 LastEventId = Annotated[
