@@ -32,7 +32,9 @@ class Settings(BaseSettings):
         ge=1,
         description="The largest file an output may carry (PUT /api/v1/outputs/{id}/file); larger get 413.",
     )
-    max_head_bytes: int = Field(default=16 * 1024, description="A larger request head gets 414 (its request line alone) or 431.")
+    max_head_bytes: int = Field(
+        default=16 * 1024, description="A larger request head gets 414 (its request line alone) or 431."
+    )
     keep_alive_timeout: int = Field(
         default=5, description="Seconds an idle keep-alive connection stays open (praxis serve)."
     )

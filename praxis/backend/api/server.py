@@ -79,7 +79,7 @@ class HeadTimeoutH11Protocol(H11Protocol):
         (uvicorn's own is a plain-text 400 for both). A head over the size limit gets what the app's
         ``HeadSizeLimit`` gives one that arrived in a single read: 414 or 431, by ``head_refusal``."""
         buffered, _ = self.conn.trailing_data
-        limit = self.config.h11_max_incomplete_event_size
+        limit = self.config.h11_max_incomplete_event_size or 16 * 1024  # uvicorn's default when unset
         if len(buffered) > limit:
             line_end = buffered.find(b"\r\n")
             status, code, detail = head_refusal(len(buffered) if line_end == -1 else line_end + 2, limit)

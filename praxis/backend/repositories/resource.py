@@ -39,9 +39,11 @@ class ResourceRepository(Repository[ResourceOrm]):
     ) -> None:
         """Labware on a deck that moved from workcell ``before`` to ``after`` moves with it, as a deck
         moves with its machine; labware the client placed in a workcell of its own stays there."""
-        for resource in await self.list({"deck_id": deck_id}):
-            if resource.workcell_id == before:
-                await self.update(resource, workcell_id=after)
+        moved = await self.list({"deck_id": deck_id, "workcell_id": before})
+        if moved:
+            async with self.writing(*moved):  # one SAVEPOINT; the flush updates them in one batch
+                for resource in moved:
+                    resource.workcell_id = after
 
     async def list_on_parent(self, parent_id: uuid.UUID) -> list[ResourceOrm]:
         """The labware sitting directly on ``parent_id`` (a carrier's plates, a rack's tubes)."""

@@ -57,6 +57,11 @@ class CrudService(Generic[ModelT]):
     async def before_update(self, obj: ModelT, changes: dict[str, Any]) -> dict[str, Any]:
         return changes
 
+    async def after_update(self, obj: ModelT, previous: Mapping[str, Any]) -> None:
+        """Called once ``obj`` is updated, with the values the changed columns had before (for rules
+        that follow a change, such as labware following its deck to another workcell)."""
+        return None
+
     async def before_delete(self, obj: ModelT) -> None:
         return None
 
@@ -111,7 +116,10 @@ class CrudService(Generic[ModelT]):
     ) -> ModelT:
         obj = await self.repository.get(id)
         values = await self.before_update(obj, self.to_model(changes))
-        return await self.repository.update(obj, expected_version=expected_version, **values)
+        previous = {name: getattr(obj, name) for name in values}
+        updated = await self.repository.update(obj, expected_version=expected_version, **values)
+        await self.after_update(updated, previous)
+        return updated
 
     async def delete(self, id: uuid.UUID) -> None:
         obj = await self.repository.get(id)

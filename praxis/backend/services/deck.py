@@ -72,12 +72,8 @@ class DeckService(CrudService[DeckOrm]):
             changes.setdefault("workcell_id", checked.get("workcell_id"))
         return changes
 
-    async def update(
-        self, id: uuid.UUID, changes: Mapping[str, Any], *, expected_version: int | None = None
-    ) -> DeckOrm:
-        """A deck that changes workcell takes the labware on it along (see ``ResourceService``)."""
-        before = (await self.repository.get(id)).workcell_id
-        deck = await super().update(id, changes, expected_version=expected_version)
-        if deck.workcell_id != before:
-            await self.repos.resource.follow_deck(deck.accession_id, before, deck.workcell_id)
-        return deck
+    async def after_update(self, obj: DeckOrm, previous: Mapping[str, Any]) -> None:
+        """A deck that changed workcell takes the labware on it along (see ``ResourceService``)."""
+        before = previous.get("workcell_id", obj.workcell_id)
+        if obj.workcell_id != before:
+            await self.repos.resource.follow_deck(obj.accession_id, before, obj.workcell_id)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,17 +21,15 @@ class MachineService(CrudService[MachineOrm]):
     async def before_update(self, obj: MachineOrm, changes: dict[str, Any]) -> dict[str, Any]:
         return check_status_change("machine", obj.status, changes, needs_reason=NEEDS_REASON)
 
-    async def update(
-        self, id: uuid.UUID, changes: Mapping[str, Any], *, expected_version: int | None = None
-    ) -> MachineOrm:
+    async def after_update(self, obj: MachineOrm, previous: Mapping[str, Any]) -> None:
         """A machine moved to another workcell takes its decks along: a deck sits in its machine's
         workcell, and the labware on it along with it. A deck placed in a workcell of its own (not the
         machine's) stays where it is."""
-        before = (await self.repository.get(id)).workcell_id
-        machine = await super().update(id, changes, expected_version=expected_version)
-        if machine.workcell_id != before:
-            for deck in await self.repos.deck.list_for_machine(machine.accession_id):
-                if deck.workcell_id == before:
-                    await self.repos.deck.update(deck, workcell_id=machine.workcell_id)
-                    await self.repos.resource.follow_deck(deck.accession_id, before, machine.workcell_id)
-        return machine
+        before = previous.get("workcell_id", obj.workcell_id)
+        if obj.workcell_id == before:
+            return
+        for deck in await self.repos.deck.list(
+            {"parent_machine_id": obj.accession_id, "workcell_id": before}
+        ):
+            await self.repos.deck.update(deck, workcell_id=obj.workcell_id)
+            await self.repos.resource.follow_deck(deck.accession_id, before, obj.workcell_id)
