@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.result import Err
@@ -29,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import tests.harness.schemathesis_hooks  # noqa: F401  (registers the hooks)
 from praxis.backend.api.app import create_app
+from tests.harness import schemathesis_hooks  # registers the hooks
 from tests.harness.budget import BUDGET, FULL, SHORT
 
 CASES_PER_OPERATION_AND_MODE = BUDGET.cases_per_operation_and_mode  # PRAXIS_FUZZ_BUDGET: short, or full on CI
@@ -79,7 +80,9 @@ def with_token(case: Any, request: httpx.Request, token: str) -> httpx.Request:
 
 
 def _operations() -> dict[str, Any]:
-    schema = schemathesis.openapi.from_dict(create_app().openapi())
+    schema = schemathesis.openapi.from_dict(
+        create_app().openapi(), config=SchemathesisConfig.from_path(schemathesis_hooks.CONFIG_FILE)
+    )
     operations = {}
     for result in schema.get_all_operations():
         if isinstance(result, Err):  # an operation the document describes wrongly: fail, not skip it

@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import schemathesis
 
 from praxis.backend.models.schemas.fields import JSON_LIMITS_KEY
 
-__all__ = ["MODULE", "body_schema", "within_limits", "within_schema_limits"]
+__all__ = ["CONFIG_FILE", "MODULE", "body_schema", "within_limits", "within_schema_limits"]
 
 #: what ``SCHEMATHESIS_HOOKS`` names to load these hooks into schemathesis's command
 MODULE = __name__
+#: schemathesis's settings for Praxis (the statuses that reject invalid data), for both fuzzers
+CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 
 
 def within_limits(value: Any, limits: dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ Calls go before the outputs that refer to them, parents before children.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -66,6 +67,10 @@ class CallLog:
         self._outputs: list[dict[str, Any]] = []
         self._events: Events = []
         self.calls = 0
+        #: one flush at a time: the worker flushes on a timer and when enough has come in, and a batch
+        #: written beside an earlier one still under way (or put back after failing) could name a
+        #: parent call not yet stored, or end a call whose row is not there to update
+        self._flushing = asyncio.Lock()
 
     def pending(self) -> int:
         return len(self._new) + len(self._ended) + len(self._outputs) + len(self._events)
@@ -136,16 +141,18 @@ class CallLog:
                 )
 
     async def flush(self) -> None:
-        """Write what has come in; on failure nothing is lost (the next flush writes it)."""
-        if not self.pending():
-            return
-        new, ended, outputs, events = list(self._new.values()), self._ended, self._outputs, self._events
-        self._new, self._ended, self._outputs, self._events = {}, [], [], []
-        try:
-            await self._write(new, ended, outputs, events)
-        except BaseException:
-            self._new = {row["sequence"]: row for row in new} | self._new
-            self._ended = ended + self._ended
-            self._outputs = outputs + self._outputs
-            self._events = events + self._events
-            raise
+        """Write what has come in, in the order it came, after any flush under way; on failure nothing
+        is lost (the next flush writes it, before anything that came in since)."""
+        async with self._flushing:
+            if not self.pending():
+                return
+            new, ended, outputs, events = list(self._new.values()), self._ended, self._outputs, self._events
+            self._new, self._ended, self._outputs, self._events = {}, [], [], []
+            try:
+                await self._write(new, ended, outputs, events)
+            except BaseException:
+                self._new = {row["sequence"]: row for row in new} | self._new
+                self._ended = ended + self._ended
+                self._outputs = outputs + self._outputs
+                self._events = events + self._events
+                raise

@@ -146,10 +146,20 @@ class Worker:
             plan.spec["max_file_bytes"] = min(self.options.max_file_bytes, PIPE_FILE_BYTES)
             outcome = await self._run_child(plan, lease)
             await self._finish(run_id, outcome)
-        except Exception:
+        except Exception as exc:
             log.exception("run %s: the worker could not execute it", run_id)
+            await self._broke(run_id, exc)
         finally:
             await lease.release()
+
+    async def _broke(self, run_id: uuid.UUID, exc: Exception) -> None:
+        """A run the worker could not carry on with is failed, saying so, not left running: no other
+        worker would look at it again (its job is done)."""
+        details = f"failed: the worker could not go on executing it ({type(exc).__name__}; see its log)"
+        try:
+            await self._retrying(lambda: self._work(lambda svc: svc.lost(run_id, details)))
+        except Exception:
+            log.exception("run %s: could not record that it failed", run_id)
 
     # -- the steps ---------------------------------------------------------------------------------
 

@@ -230,15 +230,25 @@ class EventHub:
                     continue
                 if run_id not in self._cursors:
                     self._cursors[run_id] = await events.last_id(run_id)
-                    for ready in self._waiting.pop(run_id, []):
-                        if not ready.done():
-                            ready.set_result(None)
-                    continue
-                rows = await events.of_run(run_id, after=self._cursors[run_id], limit=READ_PAGE)
-                if len(rows) == READ_PAGE:
-                    self._dirty.add(run_id)  # more to read
-                for row in rows:
-                    event = RunEvent.of(row)
-                    self._cursors[run_id] = event.id
-                    for subscriber in list(self._runs.get(run_id, ())):
-                        subscriber.offer(event)
+                else:
+                    await self._read_run(events, run_id)
+                # Whichever read this was, the run has a cursor now: from here on every event of it
+                # committed is read and offered. A stream may have subscribed while a read of the
+                # run was under way (its last watcher left, it came, the read set the cursor again):
+                # released here, not only after a first read, or it would wait for good.
+                for ready in self._waiting.pop(run_id, []):
+                    if not ready.done():
+                        ready.set_result(None)
+
+    async def _read_run(self, events: RunEventLog, run_id: uuid.UUID) -> None:
+        rows = await events.of_run(run_id, after=self._cursors[run_id], limit=READ_PAGE)
+        if run_id not in self._runs:
+            self._cursors.pop(run_id, None)  # every watcher left during the read: nothing to keep
+            return
+        if len(rows) == READ_PAGE:
+            self._dirty.add(run_id)  # more to read
+        for row in rows:
+            event = RunEvent.of(row)
+            self._cursors[run_id] = event.id
+            for subscriber in list(self._runs.get(run_id, ())):
+                subscriber.offer(event)
