@@ -19,6 +19,8 @@ from tests.harness.auth import committed_token
 from tests.harness.execution import build_lab, worker_process
 from tests.harness.live import LiveServer, running_server
 
+#: the longest an expectation on a page waits (a hang guard, not a pace)
+EXPECT_TIMEOUT_MS = 60_000
 CHROMIUM = os.environ.get("PRAXIS_CHROMIUM", "/usr/bin/chromium")
 #: where the run page's screenshot goes: ``PRAXIS_SCREENSHOT=docs/run-page.png pytest tests/live/test_run_page_browser.py``
 #: makes the README's; by default it goes to the test's temporary directory
@@ -40,6 +42,9 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport={"width": 1100, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(30_000)
+    # what a page shows is waited for, not timed: a run ends when its worker is done with it, which on
+    # a loaded machine (CI's two suites at once) takes longer than Playwright's 5 s default
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     yield page
     await context.close()
 
