@@ -103,3 +103,24 @@ async def test_a_run_the_worker_cannot_record_ends_failed_saying_so(
     assert finished.run.status is RunStatus.FAILED
     assert finished.run.status_details is not None
     assert "the worker could not go on executing it (RuntimeError" in finished.run.status_details
+
+
+async def test_a_run_the_worker_cannot_start_ends_failed_not_queued(
+    repos: Builders,
+    ticks: ProtocolDefinitionOrm,
+    protocol_runner: ProtocolRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same for an error while starting it: its job is taken, so "queued" would be for good."""
+
+    async def refused(self: RunExecutionService, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the run could not be started")
+
+    monkeypatch.setattr(RunExecutionService, "begin", refused)
+    run = await repos.protocol_run.create(protocol_definition=ticks, input_parameters={"count": 3})
+
+    finished = await protocol_runner.run(run)
+
+    assert finished.run.status is RunStatus.FAILED
+    assert finished.run.status_details is not None
+    assert "the worker could not go on executing it (RuntimeError" in finished.run.status_details

@@ -135,11 +135,13 @@ class Worker:
 
     async def execute(self, run_id: uuid.UUID) -> None:
         lease = Lease(self.lease_url)
+        held = False
         try:
             # Taken again while the database refuses (a restart, every connection in use): the job is
             # done once this returns, so a start given up on would leave the run queued for good.
             if not await self._retrying(lambda: lease.acquire(run_id)):
                 return  # another worker executes it
+            held = True
             plan = await self._retrying(lambda: self._begin(run_id))
             if plan is None:
                 return
@@ -148,16 +150,17 @@ class Worker:
             await self._finish(run_id, outcome)
         except Exception as exc:
             log.exception("run %s: the worker could not execute it", run_id)
-            await self._broke(run_id, exc)
+            if held:  # else another worker may hold it: not this one's to end
+                await self._broke(run_id, exc)
         finally:
             await lease.release()
 
     async def _broke(self, run_id: uuid.UUID, exc: Exception) -> None:
-        """A run the worker could not carry on with is failed, saying so, not left running: no other
-        worker would look at it again (its job is done)."""
+        """A run the worker could not start or carry on with is failed, saying so, not left queued or
+        running: no other worker would look at it again (its job is done)."""
         details = f"failed: the worker could not go on executing it ({type(exc).__name__}; see its log)"
         try:
-            await self._retrying(lambda: self._work(lambda svc: svc.lost(run_id, details)))
+            await self._retrying(lambda: self._work(lambda svc: svc.broken(run_id, details)))
         except Exception:
             log.exception("run %s: could not record that it failed", run_id)
 

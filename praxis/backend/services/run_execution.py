@@ -92,6 +92,13 @@ class RunExecutionService:
         }
         return RunPlan(run.accession_id, spec, run.time_limit_seconds or default_time_limit)
 
+    async def broken(self, run_id: uuid.UUID, details: str) -> None:
+        """A run its worker could not start or go on with (it holds the run's lease): failed, like a
+        run whose worker is gone, whether it had begun or was still queued."""
+        run = await self.repos.protocol_run.get_for_update(run_id)
+        if run.status in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED):
+            await self._end(run, RunStatus.FAILED, details)
+
     async def lost(self, run_id: uuid.UUID, details: str) -> None:
         """A run whose worker is gone: failed, its open calls failed, its assets released."""
         run = await self.repos.protocol_run.get_for_update(run_id)
