@@ -1,4 +1,4 @@
-"""Protocol files for discovery tests: a small protocol module, and writing files under a directory."""
+"""Protocol files for tests: small protocol modules, and writing files under a directory."""
 
 from __future__ import annotations
 
@@ -13,6 +13,23 @@ from praxis.backend.protocols import protocol
 @protocol(name="serial_dilution", version="1.2.0", description="Two-fold dilution along a row.")
 async def serial_dilution(lh: "pylabrobot.liquid_handling.LiquidHandler", volume_ul: float, steps: int = 8):
     return [volume_ul / 2**step for step in range(steps)]
+"""
+
+
+#: ``ticks(count)``: ``count`` calls of ``tick``, then one output; for runs of any length
+TICKS = """\
+from praxis.backend.protocols import current_run, protocol, protocol_function
+
+@protocol_function
+def tick(n: int) -> int:
+    return n
+
+@protocol
+def ticks(count: int = 3) -> int:
+    for n in range(count):
+        tick(n)
+    current_run().record_output("ticks", count)
+    return count
 """
 
 

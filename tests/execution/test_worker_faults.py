@@ -1,5 +1,6 @@
 """What the worker does when its own writes go wrong: a batch of calls never lands before the batch
-it depends on, and a run the worker cannot carry on with ends failed, saying so, not running for good."""
+it depends on, and a run the worker cannot start or carry on with ends failed, saying so, not queued or
+running for good."""
 
 from __future__ import annotations
 
@@ -16,20 +17,7 @@ from praxis.backend.repositories import Repositories
 from praxis.backend.services.run_execution import RunExecutionService
 from tests.builders import Builders
 from tests.harness.execution import ProtocolRunner, discover_source
-
-TICKS = """
-from praxis.backend.protocols import protocol, protocol_function
-
-@protocol_function
-def tick(n: int) -> int:
-    return n
-
-@protocol
-def ticks(count: int = 3) -> int:
-    for n in range(count):
-        tick(n)
-    return count
-"""
+from tests.protocol_files import TICKS
 
 
 def started(seq: int, parent: int | None = None) -> dict[str, Any]:
@@ -51,10 +39,13 @@ async def test_a_flush_waits_for_the_one_under_way_and_writes_after_what_that_on
     before its own, or its calls would name a parent that is not stored (the run failed on the
     foreign key of ``parent_function_call_log_id``)."""
     written: list[list[int]] = []
+    attempts = 0
     writing, refuse = asyncio.Event(), asyncio.Event()
 
     async def write(new: list[dict[str, Any]], *rest: Any) -> None:
-        if not written and not refuse.is_set():
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
             writing.set()
             await refuse.wait()
             raise OSError("connection refused")
@@ -66,8 +57,9 @@ async def test_a_flush_waits_for_the_one_under_way_and_writes_after_what_that_on
     await writing.wait()
     calls.add(started(2, parent=1))
     enough_came_in = asyncio.create_task(calls.flush())
-    await asyncio.sleep(0)
-    refuse.set()
+    # refused only once the second flush has begun (a task's first step runs before callbacks
+    # scheduled after it)
+    asyncio.get_running_loop().call_soon(refuse.set)
 
     with pytest.raises(OSError):
         await on_timer
@@ -82,41 +74,26 @@ async def ticks(tmp_path: Path, repositories: Repositories) -> ProtocolDefinitio
     return (await discover_source(repositories, tmp_path, TICKS))["ticks"]
 
 
-async def test_a_run_the_worker_cannot_record_ends_failed_saying_so(
+@pytest.mark.parametrize(
+    "step",
+    ["begin", "record"],
+    ids=["cannot-start-it", "cannot-record-its-calls"],
+)
+async def test_a_run_the_worker_cannot_go_on_with_ends_failed_saying_so(
     repos: Builders,
     ticks: ProtocolDefinitionOrm,
     protocol_runner: ProtocolRunner,
     monkeypatch: pytest.MonkeyPatch,
+    step: str,
 ) -> None:
-    """An error the worker does not expect (here: every write of the run's calls refused with an error
-    no retry helps) ends the run failed, its open calls failed: no other worker would ever look at it
-    again, so "running" would be for good."""
+    """An error the worker does not expect (here: starting the run, or every write of its calls,
+    refused with an error no retry helps) ends the run failed: its job is taken, and no other worker
+    would ever look at it again, so "queued" or "running" would be for good."""
 
     async def refused(self: RunExecutionService, *args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("the calls could not be written")
+        raise RuntimeError(f"{step} refused")
 
-    monkeypatch.setattr(RunExecutionService, "record", refused)
-    run = await repos.protocol_run.create(protocol_definition=ticks, input_parameters={"count": 3})
-
-    finished = await protocol_runner.run(run)
-
-    assert finished.run.status is RunStatus.FAILED
-    assert finished.run.status_details is not None
-    assert "the worker could not go on executing it (RuntimeError" in finished.run.status_details
-
-
-async def test_a_run_the_worker_cannot_start_ends_failed_not_queued(
-    repos: Builders,
-    ticks: ProtocolDefinitionOrm,
-    protocol_runner: ProtocolRunner,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The same for an error while starting it: its job is taken, so "queued" would be for good."""
-
-    async def refused(self: RunExecutionService, *args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("the run could not be started")
-
-    monkeypatch.setattr(RunExecutionService, "begin", refused)
+    monkeypatch.setattr(RunExecutionService, step, refused)
     run = await repos.protocol_run.create(protocol_definition=ticks, input_parameters={"count": 3})
 
     finished = await protocol_runner.run(run)

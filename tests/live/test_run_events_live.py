@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,28 +20,14 @@ from tests.harness.auth import bearer, committed_token
 from tests.harness.events import Event, parse, read_events
 from tests.harness.execution import wait_for_end, worker_process
 from tests.harness.live import LiveServer, running_server
+from tests.protocol_files import TICKS
 
 RUNS = "/api/v1/protocols/runs"
-
-PROTOCOLS = """
-from praxis.backend.protocols import current_run, protocol, protocol_function
-
-@protocol_function
-def tick(n: int) -> int:
-    return n
-
-@protocol
-def ticks(count: int = 3) -> int:
-    for n in range(count):
-        tick(n)
-    current_run().record_output("ticks", count)
-    return count
-"""
 
 
 async def discover_ticks(server: LiveServer, directory: Path) -> str:
     """The ``ticks`` protocol, discovered into the server's database: its definition's id."""
-    (directory / "ticks.py").write_text(textwrap.dedent(PROTOCOLS))
+    (directory / "ticks.py").write_text(TICKS)
 
     async def discover(repos: Builders) -> str:
         found = await DiscoveryService(repos.repositories).discover_and_upsert_protocols(directory)
